@@ -1,0 +1,176 @@
+# libobsplatform - build, test, install.
+#
+#   make                 library (static + shared) and examples
+#   make check           unit tests, sanitizers, clang build, simulator,
+#                        install test (installs missing Debian packages)
+#   make check-tsan      the thread tests under ThreadSanitizer
+#   make bench           benchmark figures (not a test)
+#   make docs            Doxygen over the public headers, zero warnings
+#   make install         honours PREFIX, LIBDIR, INCLUDEDIR and DESTDIR
+
+VERSION_H := include/obsplatform_version.h
+MAJOR := $(shell sed -n 's/^\#define OBS_VERSION_MAJOR \([0-9]*\)/\1/p' $(VERSION_H))
+MINOR := $(shell sed -n 's/^\#define OBS_VERSION_MINOR \([0-9]*\)/\1/p' $(VERSION_H))
+PATCH := $(shell sed -n 's/^\#define OBS_VERSION_PATCH \([0-9]*\)/\1/p' $(VERSION_H))
+VERSION := $(MAJOR).$(MINOR).$(PATCH)
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+
+CC ?= cc
+OPT ?= -O2 -g
+WARN := -Wall -Wextra -Wpedantic -Werror
+# -ffp-contract=off: the simulator reproduces Python's floating point to the
+# last bit, and a fused multiply-add would round differently.
+BASE_CFLAGS := -std=c11 $(WARN) $(OPT) -ffp-contract=off \
+	-D_POSIX_C_SOURCE=200809L -Iinclude
+LIB_CFLAGS := $(BASE_CFLAGS) -DOBS_BUILDING_LIBRARY -fvisibility=hidden -Isrc
+LIBS := -lm -lpthread
+SANITIZE ?=
+EXTRA_CFLAGS ?=
+
+BUILD ?= build
+SONAME := libobsplatform.so.$(MAJOR)
+SHARED := lib/libobsplatform.so.$(VERSION)
+STATIC := lib/libobsplatform.a
+
+LIB_SRC := $(wildcard src/*.c)
+LIB_HDR := $(wildcard src/*.h include/*.h)
+STATIC_OBJ := $(patsubst src/%.c,$(BUILD)/static/%.o,$(LIB_SRC))
+SHARED_OBJ := $(patsubst src/%.c,$(BUILD)/shared/%.o,$(LIB_SRC))
+
+EXAMPLES := examples/obs-sim
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+
+.PHONY: all lib examples check check-unit check-asan check-clang check-sim \
+	check-install check-tsan bench docs install uninstall clean deps
+
+all: lib examples
+
+lib: $(STATIC) $(SHARED)
+
+$(BUILD)/static/%.o: src/%.c $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) $(SANITIZE) $(EXTRA_CFLAGS) -c $< -o $@
+
+$(BUILD)/shared/%.o: src/%.c $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) $(EXTRA_CFLAGS) -fPIC -c $< -o $@
+
+$(STATIC): $(STATIC_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED): $(SHARED_OBJ)
+	@mkdir -p lib
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LIBS)
+	ln -sf libobsplatform.so.$(VERSION) lib/$(SONAME)
+	ln -sf $(SONAME) lib/libobsplatform.so
+
+# ---- examples ---------------------------------------------------------------
+
+examples: $(EXAMPLES)
+
+SIM_SRC := examples/sim/main.c examples/sim/pyrandom.c
+examples/obs-sim: $(SIM_SRC) $(wildcard examples/sim/*.h) $(STATIC)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Iexamples/sim -o $@ $(SIM_SRC) \
+		$(STATIC) $(LIBS)
+
+$(BUILD)/pyrandom_check: examples/sim/pyrandom.c examples/sim/pyrandom_check.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Iexamples/sim -o $@ $^ -lm
+
+# ---- tests ------------------------------------------------------------------
+
+# Test binaries link the static library: the suite uses the public API only.
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test_util.h $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) $(EXTRA_CFLAGS) -Itests/unit -o $@ $< \
+		$(STATIC) -lcmocka $(LIBS)
+
+deps:
+	@sh tests/deps.sh
+
+check-unit: $(TESTS)
+	@sh tests/run_unit.sh $(TESTS)
+
+check: deps
+	$(MAKE) all
+	$(MAKE) check-unit
+	$(MAKE) check-sim
+	$(MAKE) check-asan
+	$(MAKE) check-clang
+	$(MAKE) check-install
+	$(MAKE) docs
+	@echo "make check: all suites passed"
+
+check-asan:
+	$(MAKE) BUILD=build/asan STATIC=build/asan/libobsplatform.a \
+		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer" OPT="-O1 -g" check-unit-static
+
+# Sanitized builds link a static library of their own.
+check-unit-static: $(TESTS)
+	@sh tests/run_unit.sh $(TESTS)
+
+check-clang:
+	$(MAKE) CC=clang BUILD=build/clang STATIC=build/clang/libobsplatform.a \
+		check-unit-static
+
+check-tsan:
+	$(MAKE) BUILD=build/tsan STATIC=build/tsan/libobsplatform.a \
+		SANITIZE="-fsanitize=thread" OPT="-O1 -g" \
+		TEST_SRC="tests/unit/test_threads.c" check-unit-static
+
+check-sim: examples/obs-sim $(BUILD)/pyrandom_check
+	@sh tests/sim/check_pyrandom.sh $(BUILD)/pyrandom_check
+	@sh tests/sim/run_sim_tests.sh examples/obs-sim
+
+check-install: lib
+	@sh tests/install/check_install.sh
+
+bench: lib
+	@mkdir -p $(BUILD)
+	$(CC) $(BASE_CFLAGS) -O3 -o $(BUILD)/bench tests/bench/bench.c \
+		$(STATIC) $(LIBS)
+	$(BUILD)/bench
+
+docs:
+	@doxygen docs/Doxyfile > build/doxygen.log 2>&1 || \
+		{ cat build/doxygen.log; exit 1; }
+	@if [ -s build/doxygen-warnings.log ]; then \
+		cat build/doxygen-warnings.log; exit 1; fi
+	@echo "docs: build/docs/html/index.html (no warnings)"
+
+# ---- install ----------------------------------------------------------------
+
+obsplatform.pc: obsplatform.pc.in $(VERSION_H)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		$< > $@
+
+install: lib obsplatform.pc
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 include/obsplatform.h include/obsplatform_version.h \
+		$(DESTDIR)$(INCLUDEDIR)
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)
+	ln -sf libobsplatform.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libobsplatform.so
+	install -m 644 obsplatform.pc $(DESTDIR)$(PKGCONFIGDIR)
+	rm -f obsplatform.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/obsplatform.h \
+		$(DESTDIR)$(INCLUDEDIR)/obsplatform_version.h \
+		$(DESTDIR)$(LIBDIR)/libobsplatform.* \
+		$(DESTDIR)$(PKGCONFIGDIR)/obsplatform.pc
+
+clean:
+	rm -rf build lib/*.a lib/*.so* $(EXAMPLES) obsplatform.pc

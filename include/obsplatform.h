@@ -1,0 +1,782 @@
+/*
+ * obsplatform.h - in-process service health for C programs.
+ *
+ * A program records each request it serves (latency and outcome) and each
+ * health check it runs; the platform turns these into error rates,
+ * availability, latency percentiles, a health state per service, alerts on
+ * changes of state, and JSON reports.
+ */
+#ifndef OBSPLATFORM_H
+#define OBSPLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "obsplatform_version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(OBS_BUILDING_LIBRARY) && defined(__GNUC__)
+#define OBS_API __attribute__((visibility("default")))
+#else
+#define OBS_API
+#endif
+
+/**
+ * @mainpage libobsplatform
+ *
+ * @section threads Threads
+ * Every function that takes an obs_platform_t or an obs_service_t may be
+ * called from any number of threads at once, unless its documentation says
+ * otherwise. The exceptions are obs_platform_free(), which must be the last
+ * call on a platform and its services, and the obs_histogram_t functions,
+ * which work on a caller-owned object that the caller must not share
+ * between threads while changing it.
+ *
+ * Recording (obs_record_request(), obs_record_health_check()) takes no lock
+ * with the default histogram store: each thread writes to memory of its own
+ * and readers add the threads' figures up. A reader sees each service as
+ * one consistent snapshot: its request count equals the number of latency
+ * samples, and no count ever goes down between two reads.
+ *
+ * @section precision Latency precision and memory
+ * The default latency store is a log-linear histogram. Each power of two is
+ * cut into 2^precision_bits equal buckets (default 9, so 512), which bounds
+ * the relative error of any reported percentile by 2^-(bits+1) (0.098%).
+ * Only the parts of the range that receive samples are allocated: an idle
+ * service costs a few hundred bytes and a service whose latencies span one
+ * decade about 14 KiB per recording thread, whatever the number of
+ * requests. Latency thresholds and bucket bounds are rounded to bucket edges
+ * (obs_latency_edge()), so that bucketing never moves a service across a
+ * threshold. The exact store (OBS_STORE_EXACT) keeps every sample, as a
+ * reference implementation would, and grows without bound.
+ *
+ * @section windows Time windows
+ * With obs_config_t::window_slots set, each service also keeps its figures
+ * per time slot and can answer for the last window_slots * slot_ns
+ * nanoseconds (OBS_VIEW_WINDOW) besides the whole lifetime
+ * (OBS_VIEW_LIFETIME). Recording never reads the clock: the current slot
+ * moves on whenever the platform reads its clock, which it does in
+ * obs_platform_tick(), in every query, evaluation and report, and in every
+ * *_at() record call that brings its own timestamp. A program that records
+ * without ever reading should call obs_platform_tick() about once a slot.
+ * Health uses the window when one is configured, the lifetime otherwise
+ * (obs_config_t::health_view).
+ */
+
+/* ------------------------------------------------------------------------ */
+/** @name Status codes and version */
+/** @{ */
+
+/** The result of every fallible call. Codes are only ever appended. */
+typedef enum obs_status {
+    OBS_OK = 0,      /**< Success. */
+    OBS_EINVAL,      /**< An argument is NULL, out of range or malformed. */
+    OBS_ENOMEM,      /**< An allocation failed; nothing was changed. */
+    OBS_EEXIST,      /**< A service with that name already exists. */
+    OBS_ENOENT,      /**< No service has that name. */
+    OBS_ENOSPC,      /**< The caller's buffer is too small. */
+    OBS_EMISMATCH,   /**< Histograms of different precision. */
+    OBS_EIO,         /**< Writing to a FILE failed. */
+    OBS_ENOWINDOW    /**< A window view was asked of a platform without. */
+} obs_status_t;
+
+/**
+ * @brief Describe a status code in a short English phrase.
+ * @param status Any value; unknown values get "unknown status".
+ * @return A static string; never NULL. Safe from any thread.
+ */
+OBS_API const char *obs_strerror(obs_status_t status);
+
+/**
+ * @brief The version of the library actually linked.
+ * @return A static string "MAJOR.MINOR.PATCH", e.g. "0.1.0".
+ */
+OBS_API const char *obs_version(void);
+
+/**
+ * @brief The linked version as a number, see OBS_VERSION_NUMBER.
+ * @return (major << 16) | (minor << 8) | patch.
+ */
+OBS_API unsigned obs_version_number(void);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Health, severities and views */
+/** @{ */
+
+/** The health of a service, from best to worst. */
+typedef enum obs_health {
+    OBS_HEALTHY = 0, /**< Within every threshold. */
+    OBS_DEGRADED,    /**< Error rate or p99 above the degraded threshold. */
+    OBS_CRITICAL,    /**< Error rate or p99 above the critical threshold. */
+    OBS_DOWN         /**< Availability below the down threshold. */
+} obs_health_t;
+
+/**
+ * @brief The lower-case name of a health state ("healthy", "degraded",
+ *        "critical", "down").
+ * @param health A health state.
+ * @return A static string; "unknown" for a value outside the enum.
+ */
+OBS_API const char *obs_health_name(obs_health_t health);
+
+/** How loud an alert is. */
+typedef enum obs_severity {
+    OBS_SEVERITY_RESOLVED = 0, /**< The service is healthy again. */
+    OBS_SEVERITY_WARNING,      /**< The service became degraded. */
+    OBS_SEVERITY_CRITICAL,     /**< The service became critical. */
+    OBS_SEVERITY_PAGE          /**< The service went down: wake someone. */
+} obs_severity_t;
+
+/**
+ * @brief The lower-case name of a severity ("resolved", "warning",
+ *        "critical", "page").
+ * @param severity A severity.
+ * @return A static string; "unknown" for a value outside the enum.
+ */
+OBS_API const char *obs_severity_name(obs_severity_t severity);
+
+/** Which stretch of time a figure covers. */
+typedef enum obs_view {
+    OBS_VIEW_DEFAULT = 0, /**< The platform's health view. */
+    OBS_VIEW_LIFETIME,    /**< Everything since the service was registered. */
+    OBS_VIEW_WINDOW       /**< The rolling window (needs window_slots). */
+} obs_view_t;
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Platform */
+/** @{ */
+
+/** A platform: the services of one program and their alerts. */
+typedef struct obs_platform obs_platform_t;
+
+/** One monitored service, owned by its platform. */
+typedef struct obs_service obs_service_t;
+
+/**
+ * A memory allocator. All four members must be set; the platform calls
+ * them from whichever thread needs memory, so they must be thread-safe.
+ */
+typedef struct obs_allocator {
+    /** Like malloc(3), with the user pointer first. */
+    void *(*malloc)(void *user, size_t size);
+    /** Like realloc(3), with the user pointer first. */
+    void *(*realloc)(void *user, void *ptr, size_t size);
+    /** Like free(3), with the user pointer first; never given NULL. */
+    void (*free)(void *user, void *ptr);
+    /** Handed unchanged to each of the three functions. */
+    void *user;
+} obs_allocator_t;
+
+/**
+ * A clock: nanoseconds since any fixed origin, never decreasing in normal
+ * operation. A clock that does go back is tolerated: time then stands
+ * still until the clock catches up again.
+ */
+typedef uint64_t (*obs_clock_fn)(void *user);
+
+/** Where a service keeps its latency samples. */
+typedef enum obs_latency_store {
+    OBS_STORE_HISTOGRAM = 0, /**< Bounded log-linear histogram (default). */
+    OBS_STORE_EXACT          /**< Every sample; memory grows without end. */
+} obs_latency_store_t;
+
+/** Settings fixed when a platform is created. Fill with obs_config_init(). */
+typedef struct obs_config {
+    /** Latency store of every service. Default OBS_STORE_HISTOGRAM. */
+    obs_latency_store_t latency_store;
+    /** Histogram buckets per power of two, as a power of two: 1 to 12.
+     *  Default 9 (512 buckets, relative error at most 0.098%). */
+    unsigned precision_bits;
+    /** How many alerts the history keeps; older ones are dropped but
+     *  still counted. Default 256; 0 keeps none. */
+    size_t alert_history;
+    /** Number of time slots in the rolling window; 0 (default) means no
+     *  window. At most 1024. Needs the histogram store. */
+    unsigned window_slots;
+    /** Length of one slot in nanoseconds. Default 1 second. */
+    uint64_t slot_ns;
+    /** Which view health uses. Default: the window when there is one. */
+    obs_view_t health_view;
+    /** The clock, or NULL for CLOCK_MONOTONIC. */
+    obs_clock_fn clock;
+    /** Handed unchanged to the clock. */
+    void *clock_user;
+    /** The allocator, or NULL for malloc/realloc/free. Copied. */
+    const obs_allocator_t *allocator;
+} obs_config_t;
+
+/**
+ * @brief Fill a configuration with the defaults.
+ * @param config Where to write; must not be NULL.
+ */
+OBS_API void obs_config_init(obs_config_t *config);
+
+/**
+ * @brief Create a platform.
+ *
+ * @code
+ * obs_platform_t *platform;
+ * if (obs_platform_new(NULL, &platform) != OBS_OK)
+ *     return -1;
+ * ...
+ * obs_platform_free(platform);
+ * @endcode
+ *
+ * @param config Settings, copied; NULL for the defaults.
+ * @param[out] platform The new platform, to be freed with
+ *        obs_platform_free(). Left untouched on failure.
+ * @return OBS_OK; OBS_EINVAL if @p platform is NULL or a setting is out of
+ *         range (window without the histogram store, window_slots above
+ *         1024, slot_ns of 0, precision_bits outside 1..12, an allocator
+ *         with a NULL member); OBS_ENOMEM.
+ */
+OBS_API obs_status_t obs_platform_new(const obs_config_t *config,
+                                      obs_platform_t **platform);
+
+/**
+ * @brief Free a platform and all its services. NULL is a no-op.
+ *
+ * No other call on the platform or its services may be running or follow.
+ * @param platform The platform, or NULL.
+ */
+OBS_API void obs_platform_free(obs_platform_t *platform);
+
+/**
+ * @brief Read the platform's clock and move the window's current slot on.
+ * @param platform The platform.
+ * @return OBS_OK; OBS_EINVAL if @p platform is NULL.
+ */
+OBS_API obs_status_t obs_platform_tick(obs_platform_t *platform);
+
+/**
+ * @brief Bytes the platform has allocated, services and alerts included.
+ * @param platform The platform.
+ * @return The byte count; 0 for NULL.
+ */
+OBS_API size_t obs_platform_memory(const obs_platform_t *platform);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Services */
+/** @{ */
+
+/** The longest service name, in bytes. */
+#define OBS_SERVICE_NAME_MAX 255
+
+/**
+ * @brief Register a service.
+ *
+ * Names are UTF-8, 1 to OBS_SERVICE_NAME_MAX bytes, and compared byte for
+ * byte ("Api" and "api" are two services). Services keep their
+ * registration order in reports.
+ *
+ * @param platform The platform.
+ * @param name The name, copied.
+ * @param[out] service The new service, valid until the platform is freed;
+ *        may be NULL if the caller does not need it.
+ * @return OBS_OK; OBS_EINVAL for a NULL platform or a NULL, empty, too long
+ *         or invalid UTF-8 name; OBS_EEXIST if the name is taken (then
+ *         @p service receives the existing one); OBS_ENOMEM.
+ */
+OBS_API obs_status_t obs_platform_register(obs_platform_t *platform,
+                                           const char *name,
+                                           obs_service_t **service);
+
+/**
+ * @brief Look a service up by name.
+ * @param platform The platform.
+ * @param name The name to find.
+ * @param[out] service The service, valid until the platform is freed.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument; OBS_ENOENT.
+ */
+OBS_API obs_status_t obs_platform_find(const obs_platform_t *platform,
+                                       const char *name,
+                                       obs_service_t **service);
+
+/**
+ * @brief The number of registered services.
+ * @param platform The platform.
+ * @return The count; 0 for NULL.
+ */
+OBS_API size_t obs_platform_service_count(const obs_platform_t *platform);
+
+/**
+ * @brief The service registered in position @p index (0 is the first).
+ * @param platform The platform.
+ * @param index Position in registration order.
+ * @return The service, or NULL if @p index is past the end.
+ */
+OBS_API obs_service_t *obs_platform_service_at(const obs_platform_t *platform,
+                                               size_t index);
+
+/**
+ * @brief The name of a service.
+ * @param service The service.
+ * @return The name, owned by the service; NULL for NULL.
+ */
+OBS_API const char *obs_service_name(const obs_service_t *service);
+
+/**
+ * @brief Bytes allocated for one service (its latency store included).
+ * @param service The service.
+ * @return The byte count; 0 for NULL.
+ */
+OBS_API size_t obs_service_memory(const obs_service_t *service);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Recording */
+/** @{ */
+
+/**
+ * @brief Record one request: its latency and whether it succeeded.
+ *
+ * This is the hot-path call: resolve the service handle once, then call
+ * this from any thread. With the histogram store it takes no lock and
+ * allocates only when a latency falls in a part of the range the thread
+ * has not used before.
+ *
+ * @code
+ * double start = now_ms();
+ * bool ok = handle_request(req);
+ * obs_record_request(payments, now_ms() - start, ok);
+ * @endcode
+ *
+ * Latencies from 0 to the largest finite double are accepted; -0.0 counts
+ * as 0. Latencies above obs_latency_max() are counted and clamped to it.
+ *
+ * @param service The service.
+ * @param latency_ms The latency in milliseconds.
+ * @param success Whether the request succeeded.
+ * @return OBS_OK; OBS_EINVAL for a NULL service or a negative, NaN or
+ *         infinite latency (nothing is recorded); OBS_ENOMEM (nothing is
+ *         recorded).
+ */
+OBS_API obs_status_t obs_record_request(obs_service_t *service,
+                                        double latency_ms, bool success);
+
+/**
+ * @brief Record one request at a given time of the platform's clock.
+ *
+ * Moves the window on to @p time_ns first when that is later than the
+ * current slot; a time earlier than the current slot counts in the current
+ * slot. Use it to replay logs or simulations.
+ *
+ * @param service The service.
+ * @param time_ns The time of the request on the platform's clock.
+ * @param latency_ms The latency in milliseconds.
+ * @param success Whether the request succeeded.
+ * @return As obs_record_request().
+ */
+OBS_API obs_status_t obs_record_request_at(obs_service_t *service,
+                                           uint64_t time_ns,
+                                           double latency_ms, bool success);
+
+/**
+ * @brief Record the result of one health check.
+ * @param service The service.
+ * @param passed Whether the check passed.
+ * @return OBS_OK; OBS_EINVAL for a NULL service; OBS_ENOMEM.
+ */
+OBS_API obs_status_t obs_record_health_check(obs_service_t *service,
+                                             bool passed);
+
+/**
+ * @brief Record the result of one health check at a given time.
+ * @param service The service.
+ * @param time_ns The time of the check on the platform's clock.
+ * @param passed Whether the check passed.
+ * @return As obs_record_health_check().
+ */
+OBS_API obs_status_t obs_record_health_check_at(obs_service_t *service,
+                                                uint64_t time_ns,
+                                                bool passed);
+
+/**
+ * @brief Record a request on the service with this name.
+ *
+ * A convenience that costs a lookup; prefer obs_record_request() on a
+ * resolved handle on hot paths.
+ *
+ * @param platform The platform.
+ * @param name The service name.
+ * @param latency_ms The latency in milliseconds.
+ * @param success Whether the request succeeded.
+ * @return As obs_record_request(), plus OBS_ENOENT for an unknown name
+ *         (no service is created).
+ */
+OBS_API obs_status_t obs_record_request_by_name(obs_platform_t *platform,
+                                                const char *name,
+                                                double latency_ms,
+                                                bool success);
+
+/**
+ * @brief Record a health check on the service with this name.
+ * @param platform The platform.
+ * @param name The service name.
+ * @param passed Whether the check passed.
+ * @return As obs_record_health_check(), plus OBS_ENOENT for an unknown
+ *         name (no service is created).
+ */
+OBS_API obs_status_t obs_record_health_check_by_name(
+    obs_platform_t *platform, const char *name, bool passed);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Figures and health */
+/** @{ */
+
+/** One consistent snapshot of a service's figures. */
+typedef struct obs_service_stats {
+    uint64_t requests;             /**< Requests recorded. */
+    uint64_t successes;            /**< Requests that succeeded. */
+    uint64_t errors;               /**< Requests that failed. */
+    uint64_t health_checks;        /**< Health checks recorded. */
+    uint64_t health_checks_passed; /**< Health checks that passed. */
+    uint64_t latency_clamped;      /**< Latencies above obs_latency_max(). */
+    double error_rate;             /**< errors / requests; 0 if none. */
+    double availability_pct;       /**< passed / checks * 100; 100 if none. */
+    double p50_ms;                 /**< Median latency; 0 if none. */
+    double p95_ms;                 /**< 95th percentile; 0 if none. */
+    double p99_ms;                 /**< 99th percentile; 0 if none. */
+    double latency_sum_ms;         /**< Sum of all latencies. */
+    obs_health_t health;           /**< Health from these figures. */
+} obs_service_stats_t;
+
+/**
+ * @brief Take a snapshot of a service's figures.
+ * @param service The service.
+ * @param view Which stretch of time.
+ * @param[out] stats Where to write.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument or an unknown view;
+ *         OBS_ENOWINDOW for OBS_VIEW_WINDOW on a platform without window.
+ */
+OBS_API obs_status_t obs_service_stats(obs_service_t *service,
+                                       obs_view_t view,
+                                       obs_service_stats_t *stats);
+
+/**
+ * @brief One latency percentile by nearest rank.
+ *
+ * The smallest recorded latency such that at least @p p percent of the
+ * samples are at or below it (index ceil(p * n / 100) - 1, at least 0,
+ * computed exactly); 0 when there are no samples. With the histogram store
+ * the value is within the store's precision of that sample.
+ *
+ * @param service The service.
+ * @param view Which stretch of time.
+ * @param p The percentile, 0 to 100.
+ * @param[out] latency_ms Where to write.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument or @p p outside [0, 100]
+ *         or NaN; OBS_ENOWINDOW.
+ */
+OBS_API obs_status_t obs_service_percentile(obs_service_t *service,
+                                            obs_view_t view, double p,
+                                            double *latency_ms);
+
+/**
+ * @brief The current health of a service, from its health view.
+ * @param service The service.
+ * @param[out] health Where to write.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument.
+ */
+OBS_API obs_status_t obs_service_health(obs_service_t *service,
+                                        obs_health_t *health);
+
+/**
+ * @brief The worst health of any service; OBS_HEALTHY with none.
+ * @param platform The platform.
+ * @param[out] health Where to write.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument.
+ */
+OBS_API obs_status_t obs_platform_health(obs_platform_t *platform,
+                                         obs_health_t *health);
+
+/**
+ * The limits that decide a service's health. A service is DOWN when its
+ * availability is below down_availability_pct; else CRITICAL when its
+ * error rate is above critical_error_rate or its p99 above critical_p99_ms;
+ * else DEGRADED on the degraded pair; else HEALTHY.
+ */
+typedef struct obs_thresholds {
+    double down_availability_pct; /**< Default 95. */
+    double critical_error_rate;   /**< Default 0.10. */
+    double critical_p99_ms;       /**< Default 1000. */
+    double degraded_error_rate;   /**< Default 0.05. */
+    double degraded_p99_ms;       /**< Default 500. */
+} obs_thresholds_t;
+
+/**
+ * @brief Fill a threshold set with the defaults.
+ * @param thresholds Where to write; must not be NULL.
+ */
+OBS_API void obs_thresholds_init(obs_thresholds_t *thresholds);
+
+/**
+ * @brief Set the platform-wide thresholds, used by every service that has
+ *        none of its own.
+ *
+ * Latency thresholds are rounded to the nearest bucket edge of the
+ * platform's precision (see obs_latency_edge()), so that the histogram
+ * store and the exact store classify the same samples alike;
+ * obs_platform_get_thresholds() returns the values in force.
+ *
+ * @param platform The platform.
+ * @param thresholds The new set, copied.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument, a non-finite value, an
+ *         error rate outside [0, 1], an availability outside [0, 100], a
+ *         negative latency, or a degraded limit above its critical one.
+ */
+OBS_API obs_status_t obs_platform_set_thresholds(
+    obs_platform_t *platform, const obs_thresholds_t *thresholds);
+
+/**
+ * @brief The platform-wide thresholds in force.
+ * @param platform The platform.
+ * @param[out] thresholds Where to write.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument.
+ */
+OBS_API obs_status_t obs_platform_get_thresholds(
+    const obs_platform_t *platform, obs_thresholds_t *thresholds);
+
+/**
+ * @brief Give one service thresholds of its own, or NULL to follow the
+ *        platform's again. Checked and rounded as for the platform.
+ * @param service The service.
+ * @param thresholds The new set, copied, or NULL.
+ * @return OBS_OK; OBS_EINVAL for a NULL service or an invalid set.
+ */
+OBS_API obs_status_t obs_service_set_thresholds(
+    obs_service_t *service, const obs_thresholds_t *thresholds);
+
+/**
+ * @brief The thresholds in force for a service.
+ * @param service The service.
+ * @param[out] thresholds Where to write.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument.
+ */
+OBS_API obs_status_t obs_service_get_thresholds(const obs_service_t *service,
+                                                obs_thresholds_t *thresholds);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Alerts */
+/** @{ */
+
+/** Room for an alert message, terminating NUL included. */
+#define OBS_ALERT_MESSAGE_MAX 384
+
+/** One alert: a service changed health. */
+typedef struct obs_alert {
+    /** The service's name, owned by the platform: valid until it is
+     *  freed. */
+    const char *service;
+    obs_severity_t severity; /**< How loud. */
+    obs_health_t from;       /**< Health before the change. */
+    obs_health_t to;         /**< Health after the change. */
+    uint64_t time_ns;        /**< Platform clock at the evaluation. */
+    uint64_t sequence;       /**< 1 for the platform's first alert, ... */
+    char message[OBS_ALERT_MESSAGE_MAX]; /**< Human-readable text. */
+} obs_alert_t;
+
+/**
+ * @brief Compare every service's health with the previous evaluation and
+ *        raise one alert per change.
+ *
+ * A change into DEGRADED raises a warning, into CRITICAL a critical alert,
+ * into DOWN a page, and back to HEALTHY a resolved notice. A service that
+ * has not changed raises nothing, so evaluating often does not repeat
+ * alerts. Every service starts HEALTHY.
+ *
+ * @param platform The platform.
+ * @param[out] raised How many alerts this call raised; may be NULL.
+ * @return OBS_OK; OBS_EINVAL for a NULL platform; OBS_ENOMEM (alerts raised
+ *         before the failure are kept, the rest wait for the next call).
+ */
+OBS_API obs_status_t obs_platform_evaluate(obs_platform_t *platform,
+                                           size_t *raised);
+
+/**
+ * @brief Alerts raised since the platform was created, dropped ones
+ *        included.
+ * @param platform The platform.
+ * @return The count; 0 for NULL.
+ */
+OBS_API uint64_t obs_platform_alert_total(const obs_platform_t *platform);
+
+/**
+ * @brief Copy out the most recent alerts, oldest first.
+ * @param platform The platform.
+ * @param[out] alerts Room for @p max alerts; may be NULL when @p max is 0.
+ * @param max How many to copy at most.
+ * @return How many were copied (at most the history size).
+ */
+OBS_API size_t obs_platform_recent_alerts(const obs_platform_t *platform,
+                                          obs_alert_t *alerts, size_t max);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Reports */
+/** @{ */
+
+/** Report flag: add each alert's time, sequence and transition. */
+#define OBS_REPORT_ALERT_DETAILS 0x1u
+
+/**
+ * @brief Write the platform report as JSON into a caller's buffer.
+ *
+ * The report lists every service's figures and health, the overall health
+ * (the worst service's), the alert count and the most recent 20 alerts, and
+ * the count of services per health. The output is always valid JSON,
+ * ASCII only (other characters are escaped), and its numbers do not depend
+ * on the process locale.
+ *
+ * @param platform The platform.
+ * @param flags 0 or OBS_REPORT_ALERT_DETAILS.
+ * @param[out] buffer Where to write, NUL-terminated; may be NULL if
+ *        @p size is 0.
+ * @param size Bytes available at @p buffer.
+ * @param[out] length The report's length without the NUL, also when it
+ *        did not fit; may be NULL.
+ * @return OBS_OK; OBS_EINVAL for a NULL platform or unknown flags;
+ *         OBS_ENOSPC when the report did not fit (the buffer then holds as
+ *         much as fitted); OBS_ENOMEM.
+ */
+OBS_API obs_status_t obs_platform_write_json(obs_platform_t *platform,
+                                             unsigned flags, char *buffer,
+                                             size_t size, size_t *length);
+
+/**
+ * @brief Write the platform report as JSON, followed by a newline, to a
+ *        stream.
+ * @param platform The platform.
+ * @param flags As for obs_platform_write_json().
+ * @param stream An open stream.
+ * @return OBS_OK; OBS_EINVAL; OBS_ENOMEM; OBS_EIO if the stream failed.
+ */
+OBS_API obs_status_t obs_platform_print_json(obs_platform_t *platform,
+                                             unsigned flags, FILE *stream);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Histograms */
+/** @{ */
+
+/** A latency histogram that the caller owns, e.g. to merge services. */
+typedef struct obs_histogram obs_histogram_t;
+
+/**
+ * @brief Create an empty histogram.
+ * @param precision_bits Buckets per power of two as a power of two, 1-12.
+ * @param[out] histogram The histogram, to be freed with
+ *        obs_histogram_free().
+ * @return OBS_OK; OBS_EINVAL; OBS_ENOMEM.
+ */
+OBS_API obs_status_t obs_histogram_new(unsigned precision_bits,
+                                       obs_histogram_t **histogram);
+
+/**
+ * @brief Free a histogram. NULL is a no-op.
+ * @param histogram The histogram, or NULL.
+ */
+OBS_API void obs_histogram_free(obs_histogram_t *histogram);
+
+/**
+ * @brief Add one latency.
+ * @param histogram The histogram.
+ * @param latency_ms As for obs_record_request().
+ * @return OBS_OK; OBS_EINVAL; OBS_ENOMEM (nothing is added).
+ */
+OBS_API obs_status_t obs_histogram_record(obs_histogram_t *histogram,
+                                          double latency_ms);
+
+/**
+ * @brief Add every sample of @p source to @p target, exactly.
+ * @param target The histogram that grows.
+ * @param source The histogram to add; unchanged.
+ * @return OBS_OK; OBS_EINVAL for NULL; OBS_EMISMATCH if the precisions
+ *         differ (nothing is added); OBS_ENOMEM (nothing is added).
+ */
+OBS_API obs_status_t obs_histogram_merge(obs_histogram_t *target,
+                                         const obs_histogram_t *source);
+
+/**
+ * @brief Add a service's latencies in a view to a histogram.
+ * @param service The service.
+ * @param view Which stretch of time.
+ * @param target A histogram of the platform's precision.
+ * @return OBS_OK; OBS_EINVAL; OBS_EMISMATCH; OBS_ENOWINDOW; OBS_ENOMEM.
+ */
+OBS_API obs_status_t obs_service_merge_latency(obs_service_t *service,
+                                               obs_view_t view,
+                                               obs_histogram_t *target);
+
+/**
+ * @brief Several percentiles in one pass, by nearest rank.
+ * @param histogram The histogram.
+ * @param percentiles @p count values in [0, 100], in any order.
+ * @param count How many.
+ * @param[out] latency_ms @p count results; 0 for an empty histogram.
+ * @return OBS_OK; OBS_EINVAL for NULL or a percentile out of range.
+ */
+OBS_API obs_status_t obs_histogram_percentiles(
+    const obs_histogram_t *histogram, const double *percentiles,
+    size_t count, double *latency_ms);
+
+/**
+ * @brief The number of samples.
+ * @param histogram The histogram.
+ * @return The count; 0 for NULL.
+ */
+OBS_API uint64_t obs_histogram_count(const obs_histogram_t *histogram);
+
+/**
+ * @brief Bytes allocated for a histogram.
+ * @param histogram The histogram.
+ * @return The byte count; 0 for NULL.
+ */
+OBS_API size_t obs_histogram_memory(const obs_histogram_t *histogram);
+
+/**
+ * @brief The nearest bucket edge to a latency at a precision.
+ *
+ * Edges are the values whose binary significand has at most
+ * @p precision_bits bits after the point: at the default precision every
+ * whole millisecond up to 1024, every even one up to 2048, and so on.
+ * A bucket holds the latencies above one edge up to and including the next.
+ *
+ * @param latency_ms A finite latency, 0 or more.
+ * @param precision_bits 1 to 12.
+ * @return The edge; @p latency_ms itself if either argument is invalid.
+ */
+OBS_API double obs_latency_edge(double latency_ms, unsigned precision_bits);
+
+/**
+ * @brief The largest latency a histogram tells apart; larger ones are
+ *        counted as this value and in obs_service_stats_t::latency_clamped.
+ * @return 2^32 ms (about 49.7 days).
+ */
+OBS_API double obs_latency_max(void);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OBSPLATFORM_H */

@@ -1,0 +1,27 @@
+/*
+ * core.h - what every service shares with its platform: allocator, clock
+ * and window, latency store settings and the platform-wide thresholds.
+ *
+ * Kept apart from the registry so that services, health and alerts can
+ * read the settings without knowing how the platform lists its services.
+ */
+#ifndef OBS_CORE_H
+#define OBS_CORE_H
+
+#include <pthread.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "obsplatform.h"
+
+struct obs_core {
+    struct obs_alloc alloc;
+    struct obs_timeline timeline;
+    obs_latency_store_t store;
+    unsigned bits;
+    obs_view_t health_view;          /* resolved: never OBS_VIEW_DEFAULT */
+    pthread_mutex_t thresholds_lock; /* guards every threshold set */
+    obs_thresholds_t thresholds;
+};
+
+#endif /* OBS_CORE_H */

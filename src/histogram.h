@@ -1,0 +1,115 @@
+/*
+ * histogram.h - the log-linear latency histogram, the default latency store.
+ *
+ * A latency (milliseconds, a double) is bucketed by its own bits: the
+ * exponent picks a power-of-two octave and the top `bits` bits of the
+ * significand pick one of 2^bits equal buckets inside it. A bucket holds
+ * the values above one edge up to and including the next, so a threshold
+ * that is an edge (500, 1000, 0.005 s, ...) never shares a bucket with
+ * values on its other side.
+ *
+ * Only the parts of the range that receive samples are allocated, in
+ * chunks of up to 64 counters. Counters are atomics written by one thread
+ * at a time (load + store, no read-modify-write) and read by any thread;
+ * that is what keeps recording at a few nanoseconds.
+ */
+#ifndef OBS_HISTOGRAM_H
+#define OBS_HISTOGRAM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloc.h"
+
+/* The tracked range is (2^LOW_EXP, 2^HIGH_EXP] milliseconds: from about a
+ * nanosecond to about 50 days. Smaller values share one bucket with 0;
+ * larger ones are clamped into the top bucket and counted. */
+#define OBS_HIST_LOW_EXP (-20)
+#define OBS_HIST_HIGH_EXP 32
+#define OBS_HIST_OCTAVES (OBS_HIST_HIGH_EXP - OBS_HIST_LOW_EXP)
+#define OBS_HIST_CHUNK_SHIFT 6
+#define OBS_HIST_MIN_BITS 1
+#define OBS_HIST_MAX_BITS 12
+#define OBS_HIST_DEFAULT_BITS 9
+
+typedef _Atomic uint64_t obs_counter_t;
+
+struct obs_hist_octave; /* chunk pointers of one octave */
+
+struct obs_hist {
+    unsigned bits;
+    _Atomic(struct obs_hist_octave *) octaves[OBS_HIST_OCTAVES];
+    obs_counter_t low;      /* samples in [0, 2^LOW_EXP] */
+    obs_counter_t clamped;  /* samples above 2^HIGH_EXP */
+    obs_counter_t min_bits; /* bits of the smallest sample (ordered as */
+    obs_counter_t max_bits; /* integers, since samples are >= +0) */
+    _Atomic double sum;
+};
+
+/* What a reader learns in one pass over one or more histograms. */
+struct obs_hist_totals {
+    uint64_t count;
+    uint64_t low;
+    uint64_t clamped;
+    uint64_t octave[OBS_HIST_OCTAVES];
+    double sum;
+    double min;
+    double max;
+};
+
+/* One writer at a time: a plain increment that readers may load at any
+ * moment. Compiles to a load, an add and a store. */
+static inline void obs_counter_add(obs_counter_t *counter, uint64_t n)
+{
+    atomic_store_explicit(
+        counter, atomic_load_explicit(counter, memory_order_relaxed) + n,
+        memory_order_relaxed);
+}
+
+static inline uint64_t obs_counter_get(const obs_counter_t *counter)
+{
+    return atomic_load_explicit((obs_counter_t *)counter,
+                                memory_order_relaxed);
+}
+
+void obs_hist_init(struct obs_hist *hist, unsigned bits);
+void obs_hist_destroy(struct obs_hist *hist, struct obs_alloc *alloc,
+                      atomic_size_t *counter);
+
+/* Add one latency (finite, >= 0, never -0.0). Returns false only when a
+ * chunk could not be allocated; nothing is added then. Single writer. */
+bool obs_hist_record(struct obs_hist *hist, double latency_ms,
+                     struct obs_alloc *alloc, atomic_size_t *counter);
+
+/* Add every sample of `source` (same bits) to `target`. Single writer of
+ * `target`; returns false on allocation failure, with `target` unchanged. */
+bool obs_hist_add(struct obs_hist *target, const struct obs_hist *source,
+                  struct obs_alloc *alloc, atomic_size_t *counter);
+
+/* Zero every counter, keeping the chunks for reuse. Single writer. */
+void obs_hist_clear(struct obs_hist *hist);
+
+/* Bytes held by the chunks of a histogram (the struct itself excluded). */
+size_t obs_hist_chunk_bytes(const struct obs_hist *hist);
+
+/* Readers: `sources` are `n` histograms of the same bits, read as one. */
+void obs_hist_totals(const struct obs_hist *const *sources, size_t n,
+                     struct obs_hist_totals *totals);
+void obs_hist_percentiles(const struct obs_hist *const *sources, size_t n,
+                          const struct obs_hist_totals *totals,
+                          const double *percentiles, size_t count,
+                          double *latency_ms);
+/* Samples at or below `bound_ms`, exact when the bound is an edge. */
+uint64_t obs_hist_count_le(const struct obs_hist *const *sources, size_t n,
+                           double bound_ms);
+
+/* The nearest edge to a value at `bits` precision. */
+double obs_hist_edge(double latency_ms, unsigned bits);
+
+/* Nearest-rank index for percentile p of n samples, computed exactly:
+ * ceil(p * n / 100) - 1, at least 0. */
+uint64_t obs_rank_index(double p, uint64_t n);
+
+#endif /* OBS_HISTOGRAM_H */

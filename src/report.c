@@ -1,0 +1,169 @@
+/*
+ * report.c - the platform report as JSON.
+ *
+ * Field names, order and rounding follow the reference program's report
+ * (p-values to 0.1 ms, percentages to 0.01), so that tools written against
+ * it keep working and the simulator can be compared byte for byte.
+ */
+#include <string.h>
+
+#include "json.h"
+#include "registry.h"
+
+#define REPORT_ALERTS 20
+
+static void write_service(struct obs_json *json, const char *name,
+                          const obs_service_stats_t *stats)
+{
+    obs_json_begin_object(json);
+    obs_json_key(json, "name");
+    obs_json_string(json, name);
+    obs_json_key(json, "requests");
+    obs_json_uint(json, stats->requests);
+    obs_json_key(json, "error_rate_pct");
+    obs_json_double(json, obs_round_decimal(stats->error_rate * 100.0, 2));
+    obs_json_key(json, "availability_pct");
+    obs_json_double(json, obs_round_decimal(stats->availability_pct, 2));
+    obs_json_key(json, "p50_ms");
+    obs_json_double(json, obs_round_decimal(stats->p50_ms, 1));
+    obs_json_key(json, "p95_ms");
+    obs_json_double(json, obs_round_decimal(stats->p95_ms, 1));
+    obs_json_key(json, "p99_ms");
+    obs_json_double(json, obs_round_decimal(stats->p99_ms, 1));
+    obs_json_key(json, "health");
+    obs_json_string(json, obs_health_name(stats->health));
+    obs_json_end_object(json);
+}
+
+static void write_alert(struct obs_json *json, const obs_alert_t *alert,
+                        unsigned flags)
+{
+    obs_json_begin_object(json);
+    obs_json_key(json, "service");
+    obs_json_string(json, alert->service);
+    obs_json_key(json, "severity");
+    obs_json_string(json, obs_severity_name(alert->severity));
+    obs_json_key(json, "message");
+    obs_json_string(json, alert->message);
+    if (flags & OBS_REPORT_ALERT_DETAILS) {
+        obs_json_key(json, "sequence");
+        obs_json_uint(json, alert->sequence);
+        obs_json_key(json, "time_ns");
+        obs_json_uint(json, alert->time_ns);
+        obs_json_key(json, "from");
+        obs_json_string(json, obs_health_name(alert->from));
+        obs_json_key(json, "to");
+        obs_json_string(json, obs_health_name(alert->to));
+    }
+    obs_json_end_object(json);
+}
+
+/* Build the report in `out`. The figures of all services are taken first,
+ * so that each service appears once, from one consistent snapshot. */
+static obs_status_t build(obs_platform_t *platform, unsigned flags,
+                          struct obs_strbuf *out)
+{
+    struct obs_alloc *alloc = &platform->core.alloc;
+    obs_alert_t *alerts = NULL;
+    obs_service_stats_t *stats = NULL;
+    uint64_t per_health[4] = {0, 0, 0, 0};
+    obs_health_t overall = OBS_HEALTHY;
+    obs_status_t status = OBS_ENOMEM;
+    struct obs_json json;
+    size_t count;
+    size_t alert_count;
+    uint64_t alert_total;
+
+    pthread_rwlock_rdlock(&platform->lock);
+    count = platform->count;
+    alerts = obs_alloc_array(alloc, NULL, 0, REPORT_ALERTS, sizeof *alerts,
+                             NULL);
+    if (count > 0)
+        stats = obs_alloc_array(alloc, NULL, 0, count, sizeof *stats, NULL);
+    if (alerts == NULL || (count > 0 && stats == NULL))
+        goto done;
+    for (size_t i = 0; i < count; i++) {
+        status = obs_service_stats(platform->services[i], OBS_VIEW_DEFAULT,
+                                   &stats[i]);
+        if (status != OBS_OK)
+            goto done;
+        per_health[stats[i].health]++;
+        if (stats[i].health > overall)
+            overall = stats[i].health;
+    }
+    alert_total = obs_alerts_total(&platform->alerts);
+    alert_count = obs_alerts_recent(&platform->alerts, alerts, REPORT_ALERTS);
+
+    obs_json_init(&json, out);
+    obs_json_begin_object(&json);
+    obs_json_key(&json, "overall_health");
+    obs_json_string(&json, obs_health_name(overall));
+    obs_json_key(&json, "service_count");
+    obs_json_uint(&json, count);
+    obs_json_key(&json, "alert_count");
+    obs_json_uint(&json, alert_total);
+    obs_json_key(&json, "services");
+    obs_json_begin_array(&json);
+    for (size_t i = 0; i < count; i++)
+        write_service(&json, platform->services[i]->name, &stats[i]);
+    obs_json_end_array(&json);
+    obs_json_key(&json, "alerts");
+    obs_json_begin_array(&json);
+    for (size_t i = 0; i < alert_count; i++)
+        write_alert(&json, &alerts[i], flags);
+    obs_json_end_array(&json);
+    obs_json_key(&json, "summary");
+    obs_json_begin_object(&json);
+    for (int h = OBS_HEALTHY; h <= OBS_DOWN; h++) {
+        obs_json_key(&json, obs_health_name((obs_health_t)h));
+        obs_json_uint(&json, per_health[h]);
+    }
+    obs_json_end_object(&json);
+    obs_json_end_object(&json);
+    status = out->failed ? OBS_ENOMEM : OBS_OK;
+done:
+    pthread_rwlock_unlock(&platform->lock);
+    obs_alloc_free(alloc, stats, count * sizeof *stats, NULL);
+    obs_alloc_free(alloc, alerts, REPORT_ALERTS * sizeof *alerts, NULL);
+    return status;
+}
+
+obs_status_t obs_platform_write_json(obs_platform_t *platform, unsigned flags,
+                                     char *buffer, size_t size,
+                                     size_t *length)
+{
+    struct obs_strbuf out;
+    obs_status_t status;
+
+    if (platform == NULL || (flags & ~OBS_REPORT_ALERT_DETAILS) != 0 ||
+        (buffer == NULL && size > 0))
+        return OBS_EINVAL;
+    obs_strbuf_init(&out, &platform->core.alloc);
+    status = build(platform, flags, &out);
+    if (status == OBS_OK)
+        status = (obs_status_t)obs_strbuf_copy_out(&out, buffer, size, length);
+    obs_strbuf_free(&out);
+    return status;
+}
+
+obs_status_t obs_platform_print_json(obs_platform_t *platform, unsigned flags,
+                                     FILE *stream)
+{
+    struct obs_strbuf out;
+    obs_status_t status;
+
+    if (platform == NULL || stream == NULL ||
+        (flags & ~OBS_REPORT_ALERT_DETAILS) != 0)
+        return OBS_EINVAL;
+    obs_strbuf_init(&out, &platform->core.alloc);
+    status = build(platform, flags, &out);
+    if (status == OBS_OK) {
+        obs_strbuf_append(&out, "\n", 1);
+        if (out.failed)
+            status = OBS_ENOMEM;
+        else if (fwrite(out.data, 1, out.len, stream) != out.len)
+            status = OBS_EIO;
+    }
+    obs_strbuf_free(&out);
+    return status;
+}
