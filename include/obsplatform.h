@@ -1,5 +1,6 @@
-/*
- * obsplatform.h - in-process service health for C programs.
+/**
+ * @file obsplatform.h
+ * @brief In-process service health for C programs.
  *
  * A program records each request it serves (latency and outcome) and each
  * health check it runs; the platform turns these into error rates,
@@ -202,7 +203,8 @@ typedef struct obs_config {
     /** Number of time slots in the rolling window; 0 (default) means no
      *  window. At most 1024. Needs the histogram store. */
     unsigned window_slots;
-    /** Length of one slot in nanoseconds. Default 1 second. */
+    /** Length of one slot in nanoseconds, at least 1000. Default 1
+     *  second. */
     uint64_t slot_ns;
     /** Which view health uses. Default: the window when there is one. */
     obs_view_t health_view;
@@ -236,7 +238,7 @@ OBS_API void obs_config_init(obs_config_t *config);
  *        obs_platform_free(). Left untouched on failure.
  * @return OBS_OK; OBS_EINVAL if @p platform is NULL or a setting is out of
  *         range (window without the histogram store, window_slots above
- *         1024, slot_ns of 0, precision_bits outside 1..12, an allocator
+ *         1024, slot_ns below 1000, precision_bits outside 1..12, an allocator
  *         with a NULL member); OBS_ENOMEM.
  */
 OBS_API obs_status_t obs_platform_new(const obs_config_t *config,

@@ -1,5 +1,6 @@
-/*
- * obsplatform_version.h - the one place where the library's version lives.
+/**
+ * @file obsplatform_version.h
+ * @brief The one place where the library's version lives.
  *
  * The Makefile reads OBS_VERSION_MAJOR/MINOR/PATCH from this file, so the
  * soname, the pkg-config file and obs_version() can never disagree.
@@ -7,8 +8,11 @@
 #ifndef OBSPLATFORM_VERSION_H
 #define OBSPLATFORM_VERSION_H
 
+/** Incremented for incompatible API or ABI changes. */
 #define OBS_VERSION_MAJOR 0
+/** Incremented for compatible additions. */
 #define OBS_VERSION_MINOR 1
+/** Incremented for fixes. */
 #define OBS_VERSION_PATCH 0
 
 /** The version as one number: 0xMMmmpp (major, minor, patch). */

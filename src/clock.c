@@ -26,12 +26,13 @@ void obs_timeline_init(struct obs_timeline *timeline, obs_clock_fn clock,
      * can say "t = 0.5 s" and mean slot 0; the monotonic clock counts from
      * the platform's creation. */
     timeline->origin_ns = clock != NULL ? 0 : obs_clock_monotonic(NULL);
-    atomic_init(&timeline->epoch, 0);
+    atomic_init(&timeline->position, 0);
 }
 
 void obs_timeline_advance(struct obs_timeline *timeline, uint64_t time_ns)
 {
     uint64_t target;
+    uint64_t wanted;
     uint64_t current;
 
     /* A time before the origin (a clock that went back or wrapped) is
@@ -40,10 +41,15 @@ void obs_timeline_advance(struct obs_timeline *timeline, uint64_t time_ns)
     if (time_ns < timeline->origin_ns)
         return;
     target = (time_ns - timeline->origin_ns) / timeline->slot_ns;
-    current = atomic_load_explicit(&timeline->epoch, memory_order_relaxed);
-    while (current < target &&
+    if (target > (UINT64_MAX >> OBS_SLOT_BITS))
+        target = UINT64_MAX >> OBS_SLOT_BITS;
+    wanted = target << OBS_SLOT_BITS;
+    if (timeline->slots != 0)
+        wanted |= target % timeline->slots;
+    current = atomic_load_explicit(&timeline->position, memory_order_relaxed);
+    while ((current >> OBS_SLOT_BITS) < target &&
            !atomic_compare_exchange_weak_explicit(
-               &timeline->epoch, &current, target, memory_order_relaxed,
+               &timeline->position, &current, wanted, memory_order_relaxed,
                memory_order_relaxed)) {
     }
 }

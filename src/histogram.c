@@ -6,12 +6,8 @@
 #include <math.h>
 #include <string.h>
 
-#define MANTISSA_BITS 52
-#define EXP_BIAS 1023
-
-struct obs_hist_octave {
-    _Atomic(obs_counter_t *) chunks[1]; /* really chunks_per_octave() */
-};
+#define MANTISSA_BITS OBS_HIST_MANTISSA_BITS
+#define EXP_BIAS OBS_HIST_EXP_BIAS
 
 static uint64_t double_bits(double value)
 {
@@ -29,14 +25,18 @@ static double bits_double(uint64_t bits)
     return value;
 }
 
-static const uint64_t LOW_BITS = (uint64_t)(EXP_BIAS + OBS_HIST_LOW_EXP)
-                                 << MANTISSA_BITS;
-static const uint64_t HIGH_BITS = (uint64_t)(EXP_BIAS + OBS_HIST_HIGH_EXP)
-                                  << MANTISSA_BITS;
+static const uint64_t LOW_BITS = OBS_HIST_LOW_BITS;
+static const uint64_t HIGH_BITS = OBS_HIST_HIGH_BITS;
 
+/* Chunks of 64 counters (fewer below 6 bits), but never more than 8 an
+ * octave, so that a reader can keep every chunk's total on its stack. */
 static unsigned chunk_shift(unsigned bits)
 {
-    return bits < OBS_HIST_CHUNK_SHIFT ? bits : OBS_HIST_CHUNK_SHIFT;
+    if (bits <= OBS_HIST_CHUNK_SHIFT)
+        return bits;
+    if (bits <= OBS_HIST_CHUNK_SHIFT + 3)
+        return OBS_HIST_CHUNK_SHIFT;
+    return bits - 3;
 }
 
 static size_t chunks_per_octave(unsigned bits)
@@ -62,6 +62,10 @@ static size_t chunk_bytes(unsigned bits)
 void obs_hist_init(struct obs_hist *hist, unsigned bits)
 {
     hist->bits = bits;
+    hist->sub_shift = MANTISSA_BITS - bits;
+    hist->sub_mask = (1u << bits) - 1;
+    hist->chunk_shift = chunk_shift(bits);
+    hist->chunk_mask = (1u << hist->chunk_shift) - 1;
     for (size_t i = 0; i < OBS_HIST_OCTAVES; i++)
         atomic_init(&hist->octaves[i], NULL);
     atomic_init(&hist->low, 0);
@@ -139,6 +143,9 @@ bool obs_hist_record(struct obs_hist *hist, double latency_ms,
 {
     uint64_t bits = double_bits(latency_ms);
 
+    if (obs_hist_record_fast(hist, latency_ms))
+        return true;
+
     if (bits <= LOW_BITS) {
         obs_counter_add(&hist->low, 1);
     } else {
@@ -158,13 +165,13 @@ bool obs_hist_record(struct obs_hist *hist, double latency_ms,
         }
     }
     if (bits < obs_counter_get(&hist->min_bits))
-        atomic_store_explicit(&hist->min_bits, bits, memory_order_relaxed);
+        obs_counter_set(&hist->min_bits, bits);
     if (bits > obs_counter_get(&hist->max_bits))
-        atomic_store_explicit(&hist->max_bits, bits, memory_order_relaxed);
+        obs_counter_set(&hist->max_bits, bits);
     atomic_store_explicit(
         &hist->sum,
         atomic_load_explicit(&hist->sum, memory_order_relaxed) + latency_ms,
-        memory_order_relaxed);
+        memory_order_release);
     return true;
 }
 
@@ -227,20 +234,18 @@ bool obs_hist_add(struct obs_hist *target, const struct obs_hist *source,
     obs_counter_add(&target->clamped, obs_counter_get(&source->clamped));
     if (obs_counter_get(&source->min_bits) <
         obs_counter_get(&target->min_bits))
-        atomic_store_explicit(&target->min_bits,
-                              obs_counter_get(&source->min_bits),
-                              memory_order_relaxed);
+        obs_counter_set(&target->min_bits,
+                        obs_counter_get(&source->min_bits));
     if (obs_counter_get(&source->max_bits) >
         obs_counter_get(&target->max_bits))
-        atomic_store_explicit(&target->max_bits,
-                              obs_counter_get(&source->max_bits),
-                              memory_order_relaxed);
+        obs_counter_set(&target->max_bits,
+                        obs_counter_get(&source->max_bits));
     atomic_store_explicit(
         &target->sum,
         atomic_load_explicit(&target->sum, memory_order_relaxed) +
             atomic_load_explicit((_Atomic double *)&source->sum,
-                                 memory_order_relaxed),
-        memory_order_relaxed);
+                                 memory_order_acquire),
+        memory_order_release);
     return true;
 }
 
@@ -260,15 +265,14 @@ void obs_hist_clear(struct obs_hist *hist)
                 &octave->chunks[c], memory_order_relaxed);
 
             for (size_t i = 0; chunk != NULL && i < len; i++)
-                atomic_store_explicit(&chunk[i], 0, memory_order_relaxed);
+                obs_counter_set(&chunk[i], 0);
         }
     }
-    atomic_store_explicit(&hist->low, 0, memory_order_relaxed);
-    atomic_store_explicit(&hist->clamped, 0, memory_order_relaxed);
-    atomic_store_explicit(&hist->min_bits, double_bits(INFINITY),
-                          memory_order_relaxed);
-    atomic_store_explicit(&hist->max_bits, 0, memory_order_relaxed);
-    atomic_store_explicit(&hist->sum, 0.0, memory_order_relaxed);
+    obs_counter_set(&hist->low, 0);
+    obs_counter_set(&hist->clamped, 0);
+    obs_counter_set(&hist->min_bits, double_bits(INFINITY));
+    obs_counter_set(&hist->max_bits, 0);
+    atomic_store_explicit(&hist->sum, 0.0, memory_order_release);
 }
 
 size_t obs_hist_chunk_bytes(const struct obs_hist *hist)
@@ -306,6 +310,27 @@ static const obs_counter_t *chunk_of(const struct obs_hist *hist,
     return atomic_load_explicit(&octave->chunks[c], memory_order_acquire);
 }
 
+/* Sum of a chunk's counters, with four running sums so that the adds do
+ * not wait on each other. */
+static uint64_t sum_counters(const obs_counter_t *chunk, size_t len)
+{
+    uint64_t a = 0;
+    uint64_t b = 0;
+    uint64_t c = 0;
+    uint64_t d = 0;
+    size_t i = 0;
+
+    for (; i + 4 <= len; i += 4) {
+        a += obs_counter_get(&chunk[i]);
+        b += obs_counter_get(&chunk[i + 1]);
+        c += obs_counter_get(&chunk[i + 2]);
+        d += obs_counter_get(&chunk[i + 3]);
+    }
+    for (; i < len; i++)
+        a += obs_counter_get(&chunk[i]);
+    return a + b + c + d;
+}
+
 void obs_hist_totals(const struct obs_hist *const *sources, size_t n,
                      struct obs_hist_totals *totals)
 {
@@ -326,19 +351,25 @@ void obs_hist_totals(const struct obs_hist *const *sources, size_t n,
         if (obs_counter_get(&hist->max_bits) > max_bits)
             max_bits = obs_counter_get(&hist->max_bits);
         totals->sum += atomic_load_explicit((_Atomic double *)&hist->sum,
-                                            memory_order_relaxed);
+                                            memory_order_acquire);
         totals->low += obs_counter_get(&hist->low);
         totals->clamped += obs_counter_get(&hist->clamped);
         for (unsigned o = 0; o < OBS_HIST_OCTAVES; o++) {
-            uint64_t octave_total = 0;
+            struct obs_hist_octave *octave = atomic_load_explicit(
+                (_Atomic(struct obs_hist_octave *) *)&hist->octaves[o],
+                memory_order_acquire);
 
-            for (size_t c = 0; c < per_octave; c++) {
-                const obs_counter_t *chunk = chunk_of(hist, o, c);
+            for (size_t c = 0; octave != NULL && c < per_octave; c++) {
+                const obs_counter_t *chunk = atomic_load_explicit(
+                    &octave->chunks[c], memory_order_acquire);
+                uint64_t chunk_total;
 
-                for (size_t i = 0; chunk != NULL && i < len; i++)
-                    octave_total += obs_counter_get(&chunk[i]);
+                if (chunk == NULL)
+                    continue;
+                chunk_total = sum_counters(chunk, len);
+                totals->chunk[o][c] += chunk_total;
+                totals->octave[o] += chunk_total;
             }
-            totals->octave[o] += octave_total;
         }
     }
     totals->count = totals->low;
@@ -367,59 +398,114 @@ static double bucket_value(unsigned bits, unsigned octave, unsigned sub,
     return middle;
 }
 
-static double value_at_rank(const struct obs_hist *const *sources, size_t n,
+/* Add up one chunk's counters across sources into `buckets`. */
+static void sum_chunk(const struct obs_hist *const *sources, size_t n,
+                      unsigned octave, size_t c, size_t len,
+                      uint64_t *buckets)
+{
+    for (size_t i = 0; i < len; i++)
+        buckets[i] = 0;
+    for (size_t s = 0; s < n; s++) {
+        const obs_counter_t *chunk = chunk_of(sources[s], octave, c);
+
+        for (size_t i = 0; chunk != NULL && i < len; i++)
+            buckets[i] += obs_counter_get(&chunk[i]);
+    }
+}
+
+/* Percentiles for ranks sorted ascending, in one walk that skips whole
+ * octaves and chunks by the totals, and reads only the chunks that hold a
+ * rank. Counters may have grown since the totals were taken; the walk
+ * trusts the totals, so every rank is answered from a bucket that was
+ * counted. */
+static void values_at_ranks(const struct obs_hist *const *sources, size_t n,
                             const struct obs_hist_totals *totals,
-                            uint64_t index)
+                            const uint64_t *ranks, size_t count,
+                            double *values)
 {
     unsigned bits = sources[0]->bits;
     size_t per_octave = chunks_per_octave(bits);
     size_t len = chunk_len(bits);
+    uint64_t buckets[OBS_HIST_MAX_CHUNK_LEN];
     uint64_t seen = totals->low;
-    double low_value = ldexp(1.0, OBS_HIST_LOW_EXP);
+    size_t k = 0;
 
-    if (index < seen)
-        return low_value > totals->max ? totals->max : low_value;
-    for (unsigned o = 0; o < OBS_HIST_OCTAVES; o++) {
-        if (index >= seen + totals->octave[o]) {
-            seen += totals->octave[o];
-            continue;
-        }
-        /* The sample is in this octave: walk its buckets across sources.
-         * Counters may have grown since the totals were taken, which only
-         * makes the walk stop earlier. */
-        for (size_t c = 0; c < per_octave; c++) {
-            for (size_t i = 0; i < len; i++) {
-                uint64_t bucket = 0;
+    /* The extremes are known exactly. Below the tracked range (about a
+     * nanosecond) nothing is told apart: report the smallest sample. */
+    for (; k < count && (ranks[k] == 0 || ranks[k] < seen); k++)
+        values[k] = totals->min;
+    for (unsigned o = 0; o < OBS_HIST_OCTAVES && k < count; o++) {
+        for (size_t c = 0; c < per_octave && k < count; c++) {
+            uint64_t chunk_end = seen + totals->chunk[o][c];
+            uint64_t walked = seen;
 
-                for (size_t s = 0; s < n; s++) {
-                    const obs_counter_t *chunk = chunk_of(sources[s], o, c);
-
-                    if (chunk != NULL)
-                        bucket += obs_counter_get(&chunk[i]);
-                }
-                seen += bucket;
-                if (index < seen)
-                    return bucket_value(bits, o, (unsigned)(c * len + i),
-                                        totals);
+            if (ranks[k] >= chunk_end) {
+                seen = chunk_end;
+                continue;
             }
+            sum_chunk(sources, n, o, c, len, buckets);
+            for (size_t i = 0; i < len && k < count; i++) {
+                walked += buckets[i];
+                for (; k < count && ranks[k] < walked && ranks[k] < chunk_end;
+                     k++)
+                    values[k] = bucket_value(bits, o, (unsigned)(c * len + i),
+                                             totals);
+            }
+            /* Only if the counters changed under us: the chunk's last
+             * bucket answers what is left of it. */
+            for (; k < count && ranks[k] < chunk_end; k++)
+                values[k] = bucket_value(bits, o,
+                                         (unsigned)(c * len + len - 1),
+                                         totals);
+            seen = chunk_end;
         }
-        return bucket_value(bits, o, (1u << bits) - 1, totals);
     }
-    return totals->max;
+    for (; k < count; k++)
+        values[k] = totals->max;
 }
+
+#define PERCENTILES_AT_ONCE 16
 
 void obs_hist_percentiles(const struct obs_hist *const *sources, size_t n,
                           const struct obs_hist_totals *totals,
                           const double *percentiles, size_t count,
                           double *latency_ms)
 {
-    for (size_t k = 0; k < count; k++) {
-        if (totals->count == 0 || n == 0) {
+    uint64_t ranks[PERCENTILES_AT_ONCE];
+    double values[PERCENTILES_AT_ONCE];
+    size_t order[PERCENTILES_AT_ONCE];
+
+    if (totals->count == 0 || n == 0) {
+        for (size_t k = 0; k < count; k++)
             latency_ms[k] = 0.0;
-            continue;
+        return;
+    }
+    /* Sort the requests by rank (insertion sort: there are few), answer
+     * them in one walk, and put the answers back in the caller's order. */
+    for (size_t done = 0; done < count; done += PERCENTILES_AT_ONCE) {
+        size_t batch = count - done < PERCENTILES_AT_ONCE
+                           ? count - done
+                           : PERCENTILES_AT_ONCE;
+
+        for (size_t k = 0; k < batch; k++) {
+            uint64_t rank = obs_rank_index(percentiles[done + k],
+                                           totals->count);
+            size_t j = k;
+
+            for (; j > 0 && ranks[j - 1] > rank; j--) {
+                ranks[j] = ranks[j - 1];
+                order[j] = order[j - 1];
+            }
+            ranks[j] = rank;
+            order[j] = done + k;
         }
-        latency_ms[k] = value_at_rank(
-            sources, n, totals, obs_rank_index(percentiles[k], totals->count));
+        values_at_ranks(sources, n, totals, ranks, batch, values);
+        for (size_t k = 0; k < batch; k++)
+            latency_ms[order[k]] = values[k];
+        /* The largest rank is the largest sample, exactly. */
+        for (size_t k = 0; k < batch; k++)
+            if (ranks[k] + 1 >= totals->count)
+                latency_ms[order[k]] = totals->max;
     }
 }
 

@@ -29,17 +29,27 @@
 #define OBS_HIST_LOW_EXP (-20)
 #define OBS_HIST_HIGH_EXP 32
 #define OBS_HIST_OCTAVES (OBS_HIST_HIGH_EXP - OBS_HIST_LOW_EXP)
-#define OBS_HIST_CHUNK_SHIFT 6
+#define OBS_HIST_CHUNK_SHIFT 6    /* 64 counters a chunk, usually */
+#define OBS_HIST_MAX_CHUNKS 8     /* chunks an octave, at most */
+#define OBS_HIST_MAX_CHUNK_LEN 512 /* counters a chunk, at 12 bits */
 #define OBS_HIST_MIN_BITS 1
 #define OBS_HIST_MAX_BITS 12
 #define OBS_HIST_DEFAULT_BITS 9
 
 typedef _Atomic uint64_t obs_counter_t;
 
-struct obs_hist_octave; /* chunk pointers of one octave */
+/* The chunk pointers of one octave (2^bits / chunk length of them). */
+struct obs_hist_octave {
+    _Atomic(obs_counter_t *) chunks[1];
+};
 
 struct obs_hist {
     unsigned bits;
+    /* Derived from bits, kept for the hot path. */
+    unsigned sub_shift;   /* mantissa bits below the sub-bucket */
+    unsigned sub_mask;    /* 2^bits - 1 */
+    unsigned chunk_shift; /* log2 of counters per chunk */
+    unsigned chunk_mask;  /* counters per chunk - 1 */
     _Atomic(struct obs_hist_octave *) octaves[OBS_HIST_OCTAVES];
     obs_counter_t low;      /* samples in [0, 2^LOW_EXP] */
     obs_counter_t clamped;  /* samples above 2^HIGH_EXP */
@@ -54,24 +64,81 @@ struct obs_hist_totals {
     uint64_t low;
     uint64_t clamped;
     uint64_t octave[OBS_HIST_OCTAVES];
+    uint64_t chunk[OBS_HIST_OCTAVES][OBS_HIST_MAX_CHUNKS];
     double sum;
     double min;
     double max;
 };
 
 /* One writer at a time: a plain increment that readers may load at any
- * moment. Compiles to a load, an add and a store. */
+ * moment. Compiles to a load, an add and a store; release and acquire cost
+ * nothing on x86 and let a reader that sees a value also see the writer's
+ * earlier stores (the seqlock in service.c relies on it, without fences). */
 static inline void obs_counter_add(obs_counter_t *counter, uint64_t n)
 {
     atomic_store_explicit(
         counter, atomic_load_explicit(counter, memory_order_relaxed) + n,
-        memory_order_relaxed);
+        memory_order_release);
+}
+
+static inline void obs_counter_set(obs_counter_t *counter, uint64_t value)
+{
+    atomic_store_explicit(counter, value, memory_order_release);
 }
 
 static inline uint64_t obs_counter_get(const obs_counter_t *counter)
 {
     return atomic_load_explicit((obs_counter_t *)counter,
-                                memory_order_relaxed);
+                                memory_order_acquire);
+}
+
+#define OBS_HIST_EXP_BIAS 1023
+#define OBS_HIST_MANTISSA_BITS 52
+#define OBS_HIST_LOW_BITS                                                   \
+    ((uint64_t)(OBS_HIST_EXP_BIAS + OBS_HIST_LOW_EXP) << OBS_HIST_MANTISSA_BITS)
+#define OBS_HIST_HIGH_BITS                                                  \
+    ((uint64_t)(OBS_HIST_EXP_BIAS + OBS_HIST_HIGH_EXP)                      \
+     << OBS_HIST_MANTISSA_BITS)
+
+/* The hot path: add a latency in the tracked range whose chunk exists.
+ * Returns false, having changed nothing, when obs_hist_record() must do
+ * the work (out-of-range value, chunk to allocate). */
+static inline bool obs_hist_record_fast(struct obs_hist *hist,
+                                        double latency_ms)
+{
+    uint64_t bits;
+    uint64_t below;
+    unsigned octave_index;
+    unsigned sub;
+    struct obs_hist_octave *octave;
+    obs_counter_t *chunk;
+
+    __builtin_memcpy(&bits, &latency_ms, sizeof bits);
+    if (bits - (OBS_HIST_LOW_BITS + 1) >=
+        OBS_HIST_HIGH_BITS - OBS_HIST_LOW_BITS)
+        return false;
+    below = bits - 1; /* an edge belongs to the bucket below it */
+    octave_index = (unsigned)(below >> OBS_HIST_MANTISSA_BITS) -
+                   (unsigned)(OBS_HIST_EXP_BIAS + OBS_HIST_LOW_EXP);
+    sub = (unsigned)(below >> hist->sub_shift) & hist->sub_mask;
+    octave = atomic_load_explicit(&hist->octaves[octave_index],
+                                  memory_order_acquire);
+    if (octave == NULL)
+        return false;
+    chunk = atomic_load_explicit(&octave->chunks[sub >> hist->chunk_shift],
+                                 memory_order_acquire);
+    if (chunk == NULL)
+        return false;
+    obs_counter_add(&chunk[sub & hist->chunk_mask], 1);
+    if (bits < obs_counter_get(&hist->min_bits))
+        obs_counter_set(&hist->min_bits, bits);
+    if (bits > obs_counter_get(&hist->max_bits))
+        obs_counter_set(&hist->max_bits, bits);
+    atomic_store_explicit(
+        &hist->sum,
+        atomic_load_explicit(&hist->sum, memory_order_relaxed) + latency_ms,
+        memory_order_release);
+    return true;
 }
 
 void obs_hist_init(struct obs_hist *hist, unsigned bits);

@@ -11,7 +11,8 @@
 
 #include "health.h"
 
-#define MAX_WINDOW_SLOTS 1024
+#define MAX_WINDOW_SLOTS 1024 /* see OBS_SLOT_BITS */
+#define MIN_SLOT_NS 1000      /* keeps epochs far below 2^54 */
 
 void obs_config_init(obs_config_t *config)
 {
@@ -36,7 +37,7 @@ static bool config_valid(const obs_config_t *c)
     if (c->precision_bits < OBS_HIST_MIN_BITS ||
         c->precision_bits > OBS_HIST_MAX_BITS)
         return false;
-    if (c->window_slots > MAX_WINDOW_SLOTS || c->slot_ns == 0)
+    if (c->window_slots > MAX_WINDOW_SLOTS || c->slot_ns < MIN_SLOT_NS)
         return false;
     if (c->window_slots > 0 && c->latency_store != OBS_STORE_HISTOGRAM)
         return false;

@@ -15,6 +15,8 @@
 #define READ_ATTEMPTS 1000
 #define STACK_SOURCES 64
 
+static _Atomic uint64_t next_service_id;
+
 static size_t slot_count(const struct obs_core *core)
 {
     return core->timeline.slots ? core->timeline.slots + 1u : 1u;
@@ -76,6 +78,8 @@ obs_status_t obs_service_create(struct obs_core *core, const char *name,
         return OBS_ENOMEM;
     service->core = core;
     service->index = index;
+    /* Ids start at 1, so that an empty shard cache matches no service. */
+    service->id = atomic_fetch_add(&next_service_id, 1) + 1;
     atomic_init(&service->bytes, sizeof *service);
     atomic_init(&service->dir, NULL);
     service->name_len = name_len;
@@ -189,9 +193,10 @@ static bool rotate(struct obs_service *service, struct obs_shard *shard,
         atomic_load_explicit(&shard->rotations, memory_order_relaxed);
     bool ok;
 
+    /* The stores below are releases, so a reader that sees any of them
+     * also sees the odd count and retries. */
     atomic_store_explicit(&shard->rotations, rotations + 1,
                           memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
     ok = obs_hist_add(&archive->latency, &slot->latency, &core->alloc,
                       &service->bytes);
     if (ok) {
@@ -200,10 +205,10 @@ static bool rotate(struct obs_service *service, struct obs_shard *shard,
         obs_counter_add(&archive->checks_passed,
                         obs_counter_get(&slot->checks_passed));
         obs_hist_clear(&slot->latency);
-        atomic_store_explicit(&slot->errors, 0, memory_order_relaxed);
-        atomic_store_explicit(&slot->checks, 0, memory_order_relaxed);
-        atomic_store_explicit(&slot->checks_passed, 0, memory_order_relaxed);
-        atomic_store_explicit(&slot->epoch, epoch, memory_order_relaxed);
+        obs_counter_set(&slot->errors, 0);
+        obs_counter_set(&slot->checks, 0);
+        obs_counter_set(&slot->checks_passed, 0);
+        obs_counter_set(&slot->epoch, epoch);
     }
     atomic_store_explicit(&shard->rotations, rotations + 2,
                           memory_order_release);
@@ -219,8 +224,9 @@ static inline struct obs_slot *current_slot(struct obs_service *service,
 
     if (timeline->slots == 0)
         return &shard->slots[0];
-    epoch = obs_timeline_epoch(timeline);
-    slot = &shard->slots[epoch % timeline->slots];
+    epoch = obs_timeline_position(timeline);
+    slot = &shard->slots[epoch & ((1u << OBS_SLOT_BITS) - 1)];
+    epoch >>= OBS_SLOT_BITS;
     if (atomic_load_explicit(&slot->epoch, memory_order_relaxed) != epoch &&
         !rotate(service, shard, slot, epoch))
         return NULL;
@@ -237,12 +243,10 @@ static obs_status_t record_in(struct obs_service *service,
         !obs_hist_record(&slot->latency, latency_ms, &service->core->alloc,
                          &service->bytes))
         return OBS_ENOMEM;
-    /* Release: a reader that sees this error also sees its latency, so
-     * the error count never exceeds the request count. */
+    /* A release store: a reader that sees this error also sees its
+     * latency, so the error count never exceeds the request count. */
     if (!success)
-        atomic_store_explicit(&slot->errors,
-                              obs_counter_get(&slot->errors) + 1,
-                              memory_order_release);
+        obs_counter_add(&slot->errors, 1);
     return OBS_OK;
 }
 
@@ -281,22 +285,92 @@ static bool valid_latency(double latency_ms)
     return latency_ms >= 0.0 && latency_ms <= 1.7976931348623157e308;
 }
 
-obs_status_t obs_record_request(obs_service_t *service, double latency_ms,
-                                bool success)
+/* Everything but the common case: a thread without an index, the exact
+ * store, a shard to create, a slot to rotate, a chunk to allocate. Kept
+ * out of line so that the fast path needs no stack frame. */
+static __attribute__((noinline)) obs_status_t
+record_slow(struct obs_service *service, double latency_ms, bool success)
 {
-    int index;
     struct obs_shard *shard;
+    int index = obs_thread_index();
 
-    if (service == NULL || !valid_latency(latency_ms))
-        return OBS_EINVAL;
-    latency_ms += 0.0; /* -0.0 becomes +0.0 */
-    index = obs_thread_index();
     if (index < 0 || service->core->store == OBS_STORE_EXACT)
         return record_locked(service, latency_ms, success);
     shard = own_shard(service, index);
     if (shard == NULL)
         return OBS_ENOMEM;
     return record_in(service, shard, latency_ms, success);
+}
+
+/* The last service each thread recorded into, and its shard there. The
+ * service's id, not its address, says whether the entry is still good:
+ * a freed service's address may be given to a new one. */
+struct shard_cache {
+    uint64_t service_id;
+    struct obs_shard *shard;
+};
+
+static _Thread_local struct shard_cache last_shard
+    __attribute__((tls_model("initial-exec")));
+
+/* The calling thread's shard if it exists, else NULL. */
+static inline struct obs_shard *existing_shard(struct obs_service *service)
+{
+    int plus_one = obs_thread_index_plus_one;
+    struct obs_shard_dir *dir;
+    struct obs_shard_block *block;
+    struct obs_shard *shard;
+    unsigned index;
+
+    if (last_shard.service_id == service->id)
+        return last_shard.shard;
+    if (plus_one == 0)
+        return NULL;
+    index = (unsigned)plus_one - 1;
+    dir = atomic_load_explicit(&service->dir, memory_order_acquire);
+    if (dir == NULL)
+        return NULL;
+    block = atomic_load_explicit(&dir->blocks[index / OBS_THREAD_BLOCK],
+                                 memory_order_acquire);
+    if (block == NULL)
+        return NULL;
+    shard = atomic_load_explicit(&block->shards[index % OBS_THREAD_BLOCK],
+                                 memory_order_acquire);
+    if (shard != NULL) {
+        last_shard.service_id = service->id;
+        last_shard.shard = shard;
+    }
+    return shard;
+}
+
+obs_status_t obs_record_request(obs_service_t *service, double latency_ms,
+                                bool success)
+{
+    const struct obs_timeline *timeline;
+    struct obs_shard *shard;
+    struct obs_slot *slot;
+
+    if (service == NULL || !valid_latency(latency_ms))
+        return OBS_EINVAL;
+    latency_ms += 0.0; /* -0.0 becomes +0.0 */
+    shard = existing_shard(service); /* never set for the exact store */
+    if (shard == NULL)
+        return record_slow(service, latency_ms, success);
+    slot = &shard->slots[0];
+    timeline = &service->core->timeline;
+    if (timeline->slots != 0) {
+        uint64_t position = obs_timeline_position(timeline);
+
+        slot = &shard->slots[position & ((1u << OBS_SLOT_BITS) - 1)];
+        if (atomic_load_explicit(&slot->epoch, memory_order_relaxed) !=
+            position >> OBS_SLOT_BITS)
+            return record_slow(service, latency_ms, success);
+    }
+    if (!obs_hist_record_fast(&slot->latency, latency_ms))
+        return record_slow(service, latency_ms, success);
+    if (!success)
+        obs_counter_add(&slot->errors, 1);
+    return OBS_OK;
 }
 
 obs_status_t obs_record_request_at(obs_service_t *service, uint64_t time_ns,
@@ -467,7 +541,7 @@ static bool read_shards(struct obs_service *service, struct shard_list *list,
 
             if (!slot_in_view(&core->timeline, i,
                               atomic_load_explicit(&slot->epoch,
-                                                   memory_order_relaxed),
+                                                   memory_order_acquire),
                               epoch, view))
                 continue;
             /* Counters before latencies: see record_in(). */
@@ -490,7 +564,8 @@ static bool read_shards(struct obs_service *service, struct shard_list *list,
     reading.source_count = n;
     fn(&reading, context);
 
-    atomic_thread_fence(memory_order_acquire);
+    /* Every load above was an acquire: if it saw a rotation's store, this
+     * load sees the rotation's count. */
     for (size_t s = 0; s < list->count; s++)
         if (atomic_load_explicit(&list->shards[s]->rotations,
                                  memory_order_relaxed) != list->rotations[s])
@@ -507,6 +582,7 @@ static obs_status_t read_histograms(struct obs_service *service,
     uint64_t stack_rotations[STACK_SOURCES];
     struct shard_list list = {stack_shards, stack_rotations, 0,
                               STACK_SOURCES};
+    const struct obs_hist *stack_sources[STACK_SOURCES];
     const struct obs_hist **sources = NULL;
     size_t source_bytes = 0;
     obs_status_t status = OBS_ENOMEM;
@@ -514,11 +590,14 @@ static obs_status_t read_histograms(struct obs_service *service,
     pthread_mutex_lock(&service->lock); /* keeps `shared` in place */
     if (!collect_shards(service, &list))
         goto done;
-    source_bytes = (list.count ? list.count : 1) * slot_count(core) *
-                   sizeof *sources;
-    sources = obs_alloc_zeroed(&core->alloc, source_bytes, NULL);
-    if (sources == NULL)
-        goto done;
+    if (list.count * slot_count(core) <= STACK_SOURCES) {
+        sources = stack_sources;
+    } else {
+        source_bytes = list.count * slot_count(core) * sizeof *sources;
+        sources = obs_alloc_zeroed(&core->alloc, source_bytes, NULL);
+        if (sources == NULL)
+            goto done;
+    }
     for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
         if (read_shards(service, &list, view, sources, fn, context))
             break;
@@ -527,7 +606,8 @@ static obs_status_t read_histograms(struct obs_service *service,
     status = OBS_OK;
 done:
     pthread_mutex_unlock(&service->lock);
-    obs_alloc_free(&core->alloc, sources, source_bytes, NULL);
+    if (sources != stack_sources)
+        obs_alloc_free(&core->alloc, sources, source_bytes, NULL);
     list_release(core, &list);
     return status;
 }
