@@ -128,7 +128,7 @@ check-tsan:
 		TEST_SRC="tests/unit/test_threads.c" check-unit-static
 
 check-sim: examples/obs-sim $(BUILD)/pyrandom_check
-	@sh tests/sim/check_pyrandom.sh $(BUILD)/pyrandom_check
+	@bash tests/sim/check_pyrandom.sh $(BUILD)/pyrandom_check
 	@sh tests/sim/run_sim_tests.sh examples/obs-sim
 
 check-install: lib
@@ -141,10 +141,14 @@ bench: lib
 	$(BUILD)/bench
 
 docs:
+	@mkdir -p build
+	@rm -f build/doxygen-warnings.log
 	@doxygen docs/Doxyfile > build/doxygen.log 2>&1 || \
 		{ cat build/doxygen.log; exit 1; }
 	@if [ -s build/doxygen-warnings.log ]; then \
 		cat build/doxygen-warnings.log; exit 1; fi
+	@test -f build/docs/html/obsplatform_8h.html || \
+		{ echo "docs: the header page is missing"; exit 1; }
 	@echo "docs: build/docs/html/index.html (no warnings)"
 
 # ---- install ----------------------------------------------------------------
