@@ -777,6 +777,132 @@ OBS_API double obs_latency_max(void);
 
 /** @} */
 
+/* ------------------------------------------------------------------------ */
+/** @name Prometheus exposition */
+/** @{ */
+
+/** The most latency bucket bounds obs_platform_set_latency_buckets()
+ *  takes. */
+#define OBS_LATENCY_BUCKETS_MAX 64
+
+/** Which text format obs_platform_write_prometheus() writes. */
+typedef enum obs_exposition {
+    /** Prometheus text format 0.0.4; serve it as
+     *  "text/plain; version=0.0.4; charset=utf-8". */
+    OBS_EXPOSITION_PROMETHEUS = 0,
+    /** OpenMetrics 1.0.0; serve it as "application/openmetrics-text;
+     *  version=1.0.0; charset=utf-8". */
+    OBS_EXPOSITION_OPENMETRICS
+} obs_exposition_t;
+
+/**
+ * @brief Choose the bounds of the latency histogram in the Prometheus
+ *        exposition.
+ *
+ * Each bound is rounded to the nearest bucket edge of the platform's
+ * precision (obs_latency_edge()). A bucket of the latency store then never
+ * straddles a bound, so the count of requests at or below each bound is
+ * exact, whichever the store: a request of exactly 5 ms counts in the
+ * 5 ms bucket (le="0.005"), one of 5.001 ms in the next. The defaults are
+ * 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000 and 10000 ms, all edges
+ * at the default precision of 9 bits and above.
+ *
+ * Processes with the same bounds and precision expose the same le labels,
+ * so that histogram_quantile() over the sum of their buckets is correct
+ * for the whole fleet. Set the bounds once, before the first scrape:
+ * changing them changes the series Prometheus stores.
+ *
+ * @param platform The platform.
+ * @param bounds_ms @p count upper bounds in milliseconds, strictly
+ *        ascending, finite and above 0; copied. May be NULL when @p count
+ *        is 0.
+ * @param count How many bounds, at most OBS_LATENCY_BUCKETS_MAX; 0 brings
+ *        back the defaults. The +Inf bucket is always added.
+ * @return OBS_OK; OBS_EINVAL for a NULL platform, NULL bounds with a
+ *         @p count above 0, more than OBS_LATENCY_BUCKETS_MAX bounds, a
+ *         bound that is not finite or not above 0, bounds not strictly
+ *         ascending, or two bounds that round to the same edge (the
+ *         bounds in force are then unchanged).
+ */
+OBS_API obs_status_t obs_platform_set_latency_buckets(
+    obs_platform_t *platform, const double *bounds_ms, size_t count);
+
+/**
+ * @brief Write every service's figures as a Prometheus exposition into a
+ *        caller's buffer.
+ *
+ * One family after another, each with exactly one HELP and one TYPE line
+ * and all its samples together; every sample carries the label
+ * service="NAME":
+ * - obs_requests_total{outcome="success"|"error"}, counter;
+ * - obs_health_checks_total{result="passed"|"failed"}, counter;
+ * - obs_request_duration_seconds, histogram of the request latencies in
+ *   seconds: cumulative _bucket samples for each bound of
+ *   obs_platform_set_latency_buckets() and le="+Inf", then _sum and
+ *   _count;
+ * - obs_service_health{state="healthy"|"degraded"|"critical"|"down"},
+ *   gauge: 1 for the service's current health, 0 for the other states;
+ * - obs_alerts_firing{severity="warning"|"critical"|"page"}, gauge: 1 for
+ *   the severity of the service's health at the last
+ *   obs_platform_evaluate() when that health was not healthy, else 0.
+ *
+ * Counters and the histogram always cover the service's whole lifetime,
+ * never the window, so that they never go down; Prometheus computes rates
+ * itself. Each service's counters and histogram come from one consistent
+ * snapshot: its le="+Inf" bucket and _count equal the sum of its two
+ * obs_requests_total samples, and writing while other threads record is
+ * safe. Service names appear only as label values, with backslash, double
+ * quote and newline escaped; numbers never depend on the process locale.
+ * Without services the exposition is empty (OpenMetrics: "# EOF" alone).
+ *
+ * The OpenMetrics variant names counter families without their _total
+ * suffix (as that format requires), adds a UNIT line to the histogram,
+ * writes whole numbers with ".0" (le="1.0" where Prometheus text has
+ * le="1") and ends with "# EOF".
+ *
+ * A whole fleet's p99 per service, from processes with the same bounds:
+ * @code
+ * histogram_quantile(0.99, sum by (service, le)
+ *     (rate(obs_request_duration_seconds_bucket[5m])))
+ * @endcode
+ *
+ * @param platform The platform.
+ * @param format OBS_EXPOSITION_PROMETHEUS or OBS_EXPOSITION_OPENMETRICS.
+ * @param[out] buffer Where to write, NUL-terminated; may be NULL if
+ *        @p size is 0.
+ * @param size Bytes available at @p buffer.
+ * @param[out] length The exposition's length without the NUL, also when
+ *        it did not fit; may be NULL.
+ * @return OBS_OK; OBS_EINVAL for a NULL platform, an unknown format, or a
+ *         NULL buffer with a @p size above 0; OBS_ENOSPC when the
+ *         exposition did not fit (the buffer then holds as much as fitted,
+ *         NUL-terminated, and @p length the full length); OBS_ENOMEM.
+ */
+OBS_API obs_status_t obs_platform_write_prometheus(obs_platform_t *platform,
+                                                   obs_exposition_t format,
+                                                   char *buffer, size_t size,
+                                                   size_t *length);
+
+/**
+ * @brief Write every service's figures as a Prometheus exposition to a
+ *        stream.
+ *
+ * The same text as obs_platform_write_prometheus(), built in memory first
+ * and then written with one fwrite(). Safe from any thread, as that
+ * function; the stream is the caller's to lock.
+ *
+ * @param platform The platform.
+ * @param format OBS_EXPOSITION_PROMETHEUS or OBS_EXPOSITION_OPENMETRICS.
+ * @param stream An open stream.
+ * @return OBS_OK; OBS_EINVAL for a NULL platform or stream or an unknown
+ *         format; OBS_ENOMEM; OBS_EIO if the stream failed.
+ */
+OBS_API obs_status_t obs_platform_print_prometheus(obs_platform_t *platform,
+                                                   obs_exposition_t format,
+                                                   FILE *stream);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif
