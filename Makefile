@@ -85,6 +85,19 @@ $(BUILD)/pyrandom_check: examples/sim/pyrandom.c examples/sim/pyrandom_check.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Iexamples/sim -o $@ $^ -lm
 
+# ---- Prometheus exposition: obs-server, promtool, end to end ---------------
+
+.PHONY: check-prometheus
+
+# The unit test writes every exposition it checks into a directory; promtool
+# and an OpenMetrics parser then read each of them.
+check-prometheus: $(BUILD)/tests/test_prometheus
+	@rm -rf $(BUILD)/expositions
+	@OBS_EXPOSITION_DIR=$(BUILD)/expositions sh tests/run_unit.sh $<
+	@sh tests/prometheus/check_expositions.sh $(BUILD)/expositions
+
+# ---- end of Prometheus exposition ------------------------------------------
+
 # ---- tests ------------------------------------------------------------------
 
 # Test binaries link the static library: the suite uses the public API only.
@@ -102,6 +115,7 @@ check-unit: $(TESTS)
 check: deps
 	$(MAKE) all
 	$(MAKE) check-unit
+	$(MAKE) check-prometheus
 	$(MAKE) check-sim
 	$(MAKE) check-asan
 	$(MAKE) check-clang
@@ -125,7 +139,8 @@ check-clang:
 check-tsan:
 	$(MAKE) BUILD=build/tsan STATIC=build/tsan/libobsplatform.a \
 		SANITIZE="-fsanitize=thread" OPT="-O1 -g" \
-		TEST_SRC="tests/unit/test_threads.c" check-unit-static
+		TEST_SRC="tests/unit/test_threads.c tests/unit/test_prometheus.c" \
+		check-unit-static
 
 check-sim: examples/obs-sim $(BUILD)/pyrandom_check
 	@bash tests/sim/check_pyrandom.sh $(BUILD)/pyrandom_check

@@ -21,6 +21,8 @@ clang              cmd:clang
 libclang-rt-14-dev glob:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.asan*
 python3            cmd:python3
 locales            cmd:localedef
+prometheus         cmd:promtool
+python3-prometheus-client file:/usr/lib/python3/dist-packages/prometheus_client
 '
 
 # present PROBE: exit status 0 when the probe finds what it looks for.
