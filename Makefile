@@ -43,6 +43,7 @@ STATIC_OBJ := $(patsubst src/%.c,$(BUILD)/static/%.o,$(LIB_SRC))
 SHARED_OBJ := $(patsubst src/%.c,$(BUILD)/shared/%.o,$(LIB_SRC))
 
 EXAMPLES := examples/obs-sim
+EXAMPLES += examples/obs-server
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
@@ -87,7 +88,12 @@ $(BUILD)/pyrandom_check: examples/sim/pyrandom.c examples/sim/pyrandom_check.c
 
 # ---- Prometheus exposition: obs-server, promtool, end to end ---------------
 
-.PHONY: check-prometheus
+.PHONY: check-prometheus check-e2e-prometheus
+
+SERVER_SRC := examples/server/main.c
+examples/obs-server: $(SERVER_SRC) $(STATIC)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $(SERVER_SRC) $(STATIC) \
+		-lmicrohttpd $(LIBS)
 
 # The unit test writes every exposition it checks into a directory; promtool
 # and an OpenMetrics parser then read each of them.
@@ -95,6 +101,10 @@ check-prometheus: $(BUILD)/tests/test_prometheus
 	@rm -rf $(BUILD)/expositions
 	@OBS_EXPOSITION_DIR=$(BUILD)/expositions sh tests/run_unit.sh $<
 	@sh tests/prometheus/check_expositions.sh $(BUILD)/expositions
+
+# obs-server under wrk, scraped by a real Prometheus, all on 127.0.0.1.
+check-e2e-prometheus: examples/obs-server
+	@bash tests/e2e/prometheus_e2e.sh examples/obs-server
 
 # ---- end of Prometheus exposition ------------------------------------------
 
@@ -116,6 +126,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) check-unit
 	$(MAKE) check-prometheus
+	$(MAKE) check-e2e-prometheus
 	$(MAKE) check-sim
 	$(MAKE) check-asan
 	$(MAKE) check-clang

@@ -21,7 +21,11 @@ clang              cmd:clang
 libclang-rt-14-dev glob:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.asan*
 python3            cmd:python3
 locales            cmd:localedef
+libmicrohttpd-dev  file:/usr/include/microhttpd.h
 prometheus         cmd:promtool
+wrk                cmd:wrk
+curl               cmd:curl
+iproute2           cmd:ss
 python3-prometheus-client file:/usr/lib/python3/dist-packages/prometheus_client
 '
 
