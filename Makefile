@@ -42,7 +42,7 @@ LIB_HDR := $(wildcard src/*.h include/*.h)
 STATIC_OBJ := $(patsubst src/%.c,$(BUILD)/static/%.o,$(LIB_SRC))
 SHARED_OBJ := $(patsubst src/%.c,$(BUILD)/shared/%.o,$(LIB_SRC))
 
-EXAMPLES := examples/obs-sim
+EXAMPLES := examples/obs-sim examples/obs-replay
 EXAMPLES += examples/obs-server
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
@@ -107,6 +107,29 @@ check-e2e-prometheus: examples/obs-server
 	@bash tests/e2e/prometheus_e2e.sh examples/obs-server
 
 # ---- end of Prometheus exposition ------------------------------------------
+
+# ---- obs-replay: nginx access logs through the public API ------------------
+
+REPLAY_SRC := examples/replay/logformat.c examples/replay/linereader.c \
+	examples/replay/replay.c
+REPLAY_HDR := $(wildcard examples/replay/*.h)
+REPLAY_LIBS := -lz -ljansson
+
+examples/obs-replay: examples/replay/main.c $(REPLAY_SRC) $(REPLAY_HDR) \
+		$(STATIC)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Iexamples/replay -o $@ \
+		examples/replay/main.c $(REPLAY_SRC) $(STATIC) $(REPLAY_LIBS) $(LIBS)
+
+# The parser's unit test compiles the tool's sources with it; this explicit
+# rule wins over the pattern rule for test binaries below.
+$(BUILD)/tests/test_logformat: tests/unit/test_logformat.c \
+		tests/unit/test_util.h $(REPLAY_SRC) $(REPLAY_HDR) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) $(EXTRA_CFLAGS) -Itests/unit \
+		-Iexamples/replay -o $@ $< $(REPLAY_SRC) $(STATIC) -lcmocka \
+		$(REPLAY_LIBS) $(LIBS)
+
+# ---- end of obs-replay ------------------------------------------------------
 
 # ---- tests ------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ clang              cmd:clang
 libclang-rt-14-dev glob:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.asan*
 python3            cmd:python3
 locales            cmd:localedef
+libjansson-dev     file:/usr/include/jansson.h
+zlib1g-dev         file:/usr/include/zlib.h
 libmicrohttpd-dev  file:/usr/include/microhttpd.h
 prometheus         cmd:promtool
 wrk                cmd:wrk
