@@ -115,6 +115,8 @@ REPLAY_SRC := examples/replay/logformat.c examples/replay/linereader.c \
 REPLAY_HDR := $(wildcard examples/replay/*.h)
 REPLAY_LIBS := -lz -ljansson
 
+.PHONY: check-e2e-nginx
+
 examples/obs-replay: examples/replay/main.c $(REPLAY_SRC) $(REPLAY_HDR) \
 		$(STATIC)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Iexamples/replay -o $@ \
@@ -128,6 +130,9 @@ $(BUILD)/tests/test_logformat: tests/unit/test_logformat.c \
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) $(EXTRA_CFLAGS) -Itests/unit \
 		-Iexamples/replay -o $@ $< $(REPLAY_SRC) $(STATIC) -lcmocka \
 		$(REPLAY_LIBS) $(LIBS)
+
+check-e2e-nginx: examples/obs-replay
+	@bash tests/e2e/nginx_e2e.sh examples/obs-replay
 
 # ---- end of obs-replay ------------------------------------------------------
 
@@ -151,6 +156,7 @@ check: deps
 	$(MAKE) check-prometheus
 	$(MAKE) check-e2e-prometheus
 	$(MAKE) check-sim
+	$(MAKE) check-e2e-nginx
 	$(MAKE) check-asan
 	$(MAKE) check-clang
 	$(MAKE) check-install

@@ -23,6 +23,7 @@ python3            cmd:python3
 locales            cmd:localedef
 libjansson-dev     file:/usr/include/jansson.h
 zlib1g-dev         file:/usr/include/zlib.h
+nginx              file:/usr/sbin/nginx
 libmicrohttpd-dev  file:/usr/include/microhttpd.h
 prometheus         cmd:promtool
 wrk                cmd:wrk
