@@ -115,7 +115,7 @@ REPLAY_SRC := examples/replay/logformat.c examples/replay/linereader.c \
 REPLAY_HDR := $(wildcard examples/replay/*.h)
 REPLAY_LIBS := -lz -ljansson
 
-.PHONY: check-e2e-nginx
+.PHONY: check-e2e-nginx bench-replay
 
 examples/obs-replay: examples/replay/main.c $(REPLAY_SRC) $(REPLAY_HDR) \
 		$(STATIC)
@@ -131,8 +131,16 @@ $(BUILD)/tests/test_logformat: tests/unit/test_logformat.c \
 		-Iexamples/replay -o $@ $< $(REPLAY_SRC) $(STATIC) -lcmocka \
 		$(REPLAY_LIBS) $(LIBS)
 
+$(BUILD)/gen_access_log: tests/bench/gen_access_log.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -o $@ $<
+
 check-e2e-nginx: examples/obs-replay
 	@bash tests/e2e/nginx_e2e.sh examples/obs-replay
+
+bench-replay: examples/obs-replay $(BUILD)/gen_access_log
+	@sh tests/bench/replay_bench.sh $(BUILD)/gen_access_log \
+		examples/obs-replay $(BUILD)/bench-access.log
 
 # ---- end of obs-replay ------------------------------------------------------
 
@@ -194,6 +202,7 @@ bench: lib
 	$(CC) $(BASE_CFLAGS) -O3 -o $(BUILD)/bench tests/bench/bench.c \
 		$(STATIC) $(LIBS)
 	$(BUILD)/bench
+	$(MAKE) bench-replay
 
 docs:
 	@mkdir -p build
