@@ -66,7 +66,8 @@ static lf_error_t parse_with(const char *text, bool json, const char *line)
     do {                                                                    \
         lf_span_t s_ = (span);                                              \
         const char *e_ = (expected);                                        \
-        if (s_.len != strlen(e_) || memcmp(s_.ptr, e_, s_.len) != 0)        \
+        if (s_.len != strlen(e_) ||                                         \
+            (s_.len > 0 && memcmp(s_.ptr, e_, s_.len) != 0))                \
             fail_msg("%s is '%.*s', expected '%s'", #span, (int)s_.len,     \
                      s_.ptr, e_);                                           \
     } while (0)
