@@ -132,12 +132,13 @@ typedef enum obs_severity {
     OBS_SEVERITY_RESOLVED = 0, /**< The service is healthy again. */
     OBS_SEVERITY_WARNING,      /**< The service became degraded. */
     OBS_SEVERITY_CRITICAL,     /**< The service became critical. */
-    OBS_SEVERITY_PAGE          /**< The service went down: wake someone. */
+    OBS_SEVERITY_PAGE,         /**< The service went down: wake someone. */
+    OBS_SEVERITY_TICKET        /**< An SLO burns its budget slowly. */
 } obs_severity_t;
 
 /**
  * @brief The lower-case name of a severity ("resolved", "warning",
- *        "critical", "page").
+ *        "critical", "page", "ticket").
  * @param severity A severity.
  * @return A static string; "unknown" for a value outside the enum.
  */
@@ -511,6 +512,14 @@ OBS_API obs_status_t obs_platform_health(obs_platform_t *platform,
  * availability is below down_availability_pct; else CRITICAL when its
  * error rate is above critical_error_rate or its p99 above critical_p99_ms;
  * else DEGRADED on the degraded pair; else HEALTHY.
+ *
+ * Hysteresis: each limit has an optional exit value, looser than the
+ * entry value, that applies while the service is already in that state
+ * (at the last evaluation). With critical_error_rate 0.10 and
+ * critical_exit_error_rate 0.08 a service becomes CRITICAL above 10%
+ * errors and stays CRITICAL while above 8%, so a value hovering at 10%
+ * does not flap. NaN (the default) means no hysteresis: the exit value is
+ * the entry value.
  */
 typedef struct obs_thresholds {
     double down_availability_pct; /**< Default 95. */
@@ -518,6 +527,12 @@ typedef struct obs_thresholds {
     double critical_p99_ms;       /**< Default 1000. */
     double degraded_error_rate;   /**< Default 0.05. */
     double degraded_p99_ms;       /**< Default 500. */
+    /** Stay DOWN while availability is below this (>= entry). */
+    double down_exit_availability_pct;
+    double critical_exit_error_rate; /**< Stay CRITICAL above (<= entry). */
+    double critical_exit_p99_ms;     /**< Stay CRITICAL above (<= entry). */
+    double degraded_exit_error_rate; /**< Stay DEGRADED above (<= entry). */
+    double degraded_exit_p99_ms;     /**< Stay DEGRADED above (<= entry). */
 } obs_thresholds_t;
 
 /**
@@ -537,9 +552,11 @@ OBS_API void obs_thresholds_init(obs_thresholds_t *thresholds);
  *
  * @param platform The platform.
  * @param thresholds The new set, copied.
- * @return OBS_OK; OBS_EINVAL for a NULL argument, a non-finite value, an
- *         error rate outside [0, 1], an availability outside [0, 100], a
- *         negative latency, or a degraded limit above its critical one.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument, a non-finite entry
+ *         value, an error rate outside [0, 1], an availability outside
+ *         [0, 100], a negative latency, a degraded limit above its
+ *         critical one, or an exit value (when not NaN) on the wrong side
+ *         of its entry value.
  */
 OBS_API obs_status_t obs_platform_set_thresholds(
     obs_platform_t *platform, const obs_thresholds_t *thresholds);
@@ -581,27 +598,158 @@ OBS_API obs_status_t obs_service_get_thresholds(const obs_service_t *service,
 /** Room for an alert message, terminating NUL included. */
 #define OBS_ALERT_MESSAGE_MAX 384
 
-/** One alert: a service changed health. */
+/** Where an alert stands. */
+typedef enum obs_alert_state {
+    OBS_ALERT_INACTIVE = 0, /**< Nothing to say. */
+    OBS_ALERT_PENDING,      /**< Condition seen, pending time not over. */
+    OBS_ALERT_FIRING,       /**< Notified and still true (or held). */
+    OBS_ALERT_RESOLVED      /**< Was firing, no longer is. */
+} obs_alert_state_t;
+
+/**
+ * @brief The lower-case name of an alert state ("inactive", "pending",
+ *        "firing", "resolved").
+ * @param state An alert state.
+ * @return A static string; "unknown" for a value outside the enum.
+ */
+OBS_API const char *obs_alert_state_name(obs_alert_state_t state);
+
+/**
+ * One alert event, or (from obs_platform_active_alerts()) one alert as it
+ * stands. An alert's identity is its service and its rule: "health" for
+ * the service's health, "slo:NAME" for the burn-rate alerts of an SLO.
+ */
 typedef struct obs_alert {
     /** The service's name, owned by the platform: valid until it is
      *  freed. */
     const char *service;
+    /** The rule, owned by the platform: valid until it is freed. */
+    const char *rule;
     obs_severity_t severity; /**< How loud. */
-    obs_health_t from;       /**< Health before the change. */
-    obs_health_t to;         /**< Health after the change. */
+    obs_alert_state_t state; /**< Firing or resolved (events); pending too
+                                  (active alerts). */
+    obs_health_t from;       /**< Health before the change ("health"). */
+    obs_health_t to;         /**< Health after the change ("health"). */
     uint64_t time_ns;        /**< Platform clock at the evaluation. */
+    uint64_t started_ns;     /**< When the condition was first seen. */
+    uint64_t ended_ns;       /**< When it resolved; 0 while active. */
     uint64_t sequence;       /**< 1 for the platform's first alert, ... */
     char message[OBS_ALERT_MESSAGE_MAX]; /**< Human-readable text. */
 } obs_alert_t;
 
 /**
+ * When the "health" alert of a service fires and resolves. A change of
+ * health must last pending_ns and pending_evaluations evaluations before it
+ * is notified when it makes things worse, and hold_ns and hold_evaluations
+ * when it makes them better (Prometheus' keep_firing_for): a short spike
+ * raises nothing, and a firing alert does not resolve on one good
+ * evaluation. All zero (the default) notifies every change at once.
+ * Evaluation counts include the evaluation that first sees the change, so
+ * 0 and 1 both mean "at once".
+ */
+typedef struct obs_alert_rules {
+    uint64_t pending_ns;          /**< Default 0. */
+    unsigned pending_evaluations; /**< Default 0. */
+    uint64_t hold_ns;             /**< Default 0. */
+    unsigned hold_evaluations;    /**< Default 0. */
+} obs_alert_rules_t;
+
+/**
+ * @brief Fill alert rules with the defaults (notify every change at once).
+ * @param rules Where to write; must not be NULL.
+ */
+OBS_API void obs_alert_rules_init(obs_alert_rules_t *rules);
+
+/**
+ * @brief Set the alert rules of every service that has none of its own.
+ * @param platform The platform.
+ * @param rules The rules, copied.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument.
+ */
+OBS_API obs_status_t obs_platform_set_alert_rules(
+    obs_platform_t *platform, const obs_alert_rules_t *rules);
+
+/**
+ * @brief Give one service alert rules of its own, or NULL to follow the
+ *        platform's again.
+ * @param service The service.
+ * @param rules The rules, copied, or NULL.
+ * @return OBS_OK; OBS_EINVAL for a NULL service.
+ */
+OBS_API obs_status_t obs_service_set_alert_rules(
+    obs_service_t *service, const obs_alert_rules_t *rules);
+
+/**
+ * A subscriber: called once for each alert event (firing or resolved).
+ * @p alert is valid only during the call.
+ */
+typedef void (*obs_alert_fn)(const obs_alert_t *alert, void *user);
+
+/**
+ * @brief Have @p fn called with every alert event from now on.
+ *
+ * Subscribers run on the thread that calls obs_platform_evaluate(), after
+ * the evaluation has released every lock of the platform, in the order
+ * they subscribed. They may call any function of the library, this
+ * platform's included (a nested evaluation delivers its own events before
+ * returning), except obs_platform_free() on this platform. Events of two
+ * evaluations running at once on different threads may interleave.
+ *
+ * @code
+ * static void log_alert(const obs_alert_t *alert, void *user)
+ * {
+ *     fprintf(user, "%s %s %s
+", alert->service,
+ *             obs_severity_name(alert->severity), alert->message);
+ * }
+ * ...
+ * obs_platform_subscribe(platform, log_alert, stderr, NULL);
+ * @endcode
+ *
+ * @param platform The platform.
+ * @param fn The callback.
+ * @param user Handed unchanged to @p fn.
+ * @param[out] id An identifier for obs_platform_unsubscribe(); may be
+ *        NULL.
+ * @return OBS_OK; OBS_EINVAL for a NULL platform or callback; OBS_ENOMEM.
+ */
+OBS_API obs_status_t obs_platform_subscribe(obs_platform_t *platform,
+                                            obs_alert_fn fn, void *user,
+                                            unsigned *id);
+
+/**
+ * @brief Stop calling a subscriber. It may still be called by an
+ *        evaluation that had already started.
+ * @param platform The platform.
+ * @param id As returned by obs_platform_subscribe().
+ * @return OBS_OK; OBS_EINVAL for a NULL platform; OBS_ENOENT for an
+ *         unknown id.
+ */
+OBS_API obs_status_t obs_platform_unsubscribe(obs_platform_t *platform,
+                                              unsigned id);
+
+/**
+ * @brief Copy out the alerts that are pending or firing now, in service
+ *        order.
+ * @param platform The platform.
+ * @param[out] alerts Room for @p max alerts; may be NULL when @p max is 0.
+ * @param max How many to copy at most.
+ * @return How many alerts are active (which may exceed @p max).
+ */
+OBS_API size_t obs_platform_active_alerts(obs_platform_t *platform,
+                                          obs_alert_t *alerts, size_t max);
+
+/**
  * @brief Compare every service's health with the previous evaluation and
- *        raise one alert per change.
+ *        raise one alert per change; update SLOs and their burn-rate
+ *        alerts.
  *
  * A change into DEGRADED raises a warning, into CRITICAL a critical alert,
- * into DOWN a page, and back to HEALTHY a resolved notice. A service that
- * has not changed raises nothing, so evaluating often does not repeat
- * alerts. Every service starts HEALTHY.
+ * into DOWN a page, and back to HEALTHY a resolved notice, each once the
+ * alert rules' pending or hold time is over. A service that has not
+ * changed raises nothing, so evaluating often does not repeat alerts.
+ * Every service starts HEALTHY. Subscribers are called before this
+ * returns.
  *
  * @param platform The platform.
  * @param[out] raised How many alerts this call raised; may be NULL.
@@ -632,10 +780,159 @@ OBS_API size_t obs_platform_recent_alerts(const obs_platform_t *platform,
 /** @} */
 
 /* ------------------------------------------------------------------------ */
+/** @name Service level objectives */
+/** @{ */
+
+/** An SLO of a service, owned by the service's platform. */
+typedef struct obs_slo obs_slo_t;
+
+/** What an SLO counts as good. */
+typedef enum obs_slo_kind {
+    OBS_SLO_REQUESTS = 0,  /**< Requests that succeed. */
+    OBS_SLO_HEALTH_CHECKS, /**< Health checks that pass. */
+    OBS_SLO_LATENCY        /**< Requests at or below latency_ms. */
+} obs_slo_kind_t;
+
+/**
+ * A multi-window burn-rate alert (Google SRE workbook): it fires when the
+ * burn rate over both windows is above @c factor, and each window saw at
+ * least the SLO's min_events events.
+ */
+typedef struct obs_burn_alert {
+    uint64_t long_window_ns;  /**< E.g. 1 hour. */
+    uint64_t short_window_ns; /**< E.g. 5 minutes. */
+    double factor;            /**< E.g. 14.4. */
+    obs_severity_t severity;  /**< OBS_SEVERITY_PAGE or _TICKET. */
+} obs_burn_alert_t;
+
+/** The most burn-rate alerts an SLO can have. */
+#define OBS_SLO_MAX_BURN_ALERTS 4
+
+/** How an SLO is defined. Fill with obs_slo_config_init(). */
+typedef struct obs_slo_config {
+    obs_slo_kind_t kind; /**< What counts as good. */
+    /** Share of good events promised, in (0, 1), e.g. 0.999; taken to
+     *  nine decimal places so that budgets are exact. */
+    double objective;
+    /** OBS_SLO_LATENCY: the bound, rounded to a bucket edge. */
+    double latency_ms;
+    /** The compliance period; default 30 days, at most 90. */
+    uint64_t period_ns;
+    /** Fewer events than this in a window never fire its alert;
+     *  default 100. */
+    uint64_t min_events;
+    size_t burn_alert_count; /**< How many of burn_alerts are used. */
+    /** Default: page at 14.4 over 1 h and 5 min, page at 6 over 6 h and
+     *  30 min, ticket at 1 over 3 days and 6 h. */
+    obs_burn_alert_t burn_alerts[OBS_SLO_MAX_BURN_ALERTS];
+} obs_slo_config_t;
+
+/**
+ * @brief Fill an SLO definition with the defaults.
+ * @param config Where to write; must not be NULL.
+ * @param kind What counts as good.
+ * @param objective The promised share of good events, e.g. 0.999.
+ */
+OBS_API void obs_slo_config_init(obs_slo_config_t *config,
+                                 obs_slo_kind_t kind, double objective);
+
+/**
+ * @brief Give a service an SLO.
+ *
+ * The SLO counts the service's events from the next evaluation on: each
+ * evaluation (and each obs_slo_status() or obs_slo_burn_rate() call) adds
+ * what the service recorded since the previous one to the SLO's time
+ * series, so recording costs nothing more. Windows are kept in 60 slots
+ * each, so a window's figures are as fine as one sixtieth of it or the
+ * interval between evaluations, whichever is coarser.
+ *
+ * @code
+ * obs_slo_config_t config;
+ * obs_slo_t *slo;
+ * obs_slo_config_init(&config, OBS_SLO_REQUESTS, 0.999);
+ * obs_service_add_slo(payments, "availability", &config, &slo);
+ * @endcode
+ *
+ * @param service The service.
+ * @param name The SLO's name, copied; 1 to 64 bytes of letters, digits,
+ *        '_', '-' and '.', unique within the service.
+ * @param config The definition, copied.
+ * @param[out] slo The SLO, valid until the platform is freed; may be NULL.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument, a bad name, an
+ *         objective outside (0, 1), a latency bound that is not finite and
+ *         positive, a period of 0 or above 90 days, or a burn alert with a
+ *         window of 0 or longer than the period, a short window longer
+ *         than its long one, a factor that is not positive, or a severity
+ *         other than page or ticket; OBS_EEXIST for a taken name;
+ *         OBS_ENOMEM.
+ */
+OBS_API obs_status_t obs_service_add_slo(obs_service_t *service,
+                                         const char *name,
+                                         const obs_slo_config_t *config,
+                                         obs_slo_t **slo);
+
+/**
+ * @brief The number of SLOs of a service.
+ * @param service The service.
+ * @return The count; 0 for NULL.
+ */
+OBS_API size_t obs_service_slo_count(obs_service_t *service);
+
+/**
+ * @brief The SLO added in position @p index (0 is the first).
+ * @param service The service.
+ * @param index Position in the order they were added.
+ * @return The SLO, or NULL past the end.
+ */
+OBS_API obs_slo_t *obs_service_slo_at(obs_service_t *service, size_t index);
+
+/** Where an SLO stands over its compliance period. */
+typedef struct obs_slo_status {
+    const char *name;       /**< Owned by the platform. */
+    obs_slo_kind_t kind;    /**< What counts as good. */
+    double objective;       /**< As configured (nine decimals). */
+    uint64_t good;          /**< Good events in the period. */
+    uint64_t total;         /**< All events in the period. */
+    double attained;        /**< good / total; 1 with no events. */
+    /** Bad events the period allows: (1 - objective) * total. */
+    double error_budget;
+    /** Share of the budget left: 1 untouched, 0 spent, below 0
+     *  overspent; 1 with no events. */
+    double budget_remaining;
+    /** The loudest burn-rate alert firing: OBS_SEVERITY_PAGE,
+     *  OBS_SEVERITY_TICKET, or OBS_SEVERITY_RESOLVED for none. */
+    obs_severity_t alert;
+} obs_slo_status_t;
+
+/**
+ * @brief Where an SLO stands now.
+ * @param slo The SLO.
+ * @param[out] status Where to write.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument.
+ */
+OBS_API obs_status_t obs_slo_status(obs_slo_t *slo, obs_slo_status_t *status);
+
+/**
+ * @brief The burn rate over the last @p window_ns: the share of bad events
+ *        divided by the share the objective allows (1 spends the budget
+ *        exactly over the period). 0 with no events.
+ * @param slo The SLO.
+ * @param window_ns The window, up to the compliance period.
+ * @param[out] rate Where to write.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument or a window of 0 or
+ *         longer than the period.
+ */
+OBS_API obs_status_t obs_slo_burn_rate(obs_slo_t *slo, uint64_t window_ns,
+                                       double *rate);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
 /** @name Reports */
 /** @{ */
 
-/** Report flag: add each alert's time, sequence and transition. */
+/** Report flag: add each alert's rule, state, times, sequence and
+ *  transition. */
 #define OBS_REPORT_ALERT_DETAILS 0x1u
 
 /**
@@ -643,7 +940,8 @@ OBS_API size_t obs_platform_recent_alerts(const obs_platform_t *platform,
  *
  * The report lists every service's figures and health, the overall health
  * (the worst service's), the alert count and the most recent 20 alerts, and
- * the count of services per health. The output is always valid JSON,
+ * the count of services per health; when any SLO exists, an "slos" list
+ * with each SLO's objective, attained value and error budget. The output is always valid JSON,
  * ASCII only (other characters are escaped), and its numbers do not depend
  * on the process locale.
  *

@@ -1,37 +1,94 @@
 /*
- * alerts.c - alert evaluation and history (see alerts.h).
+ * alerts.c - the alert engine (see alerts.h).
  */
 #include "alerts.h"
 
 #include <string.h>
 
+#include "slo.h"
 #include "strbuf.h"
+
+static const char health_rule[] = "health";
+
+void obs_alert_rules_init(obs_alert_rules_t *rules)
+{
+    if (rules != NULL)
+        memset(rules, 0, sizeof *rules);
+}
 
 obs_status_t obs_alerts_init(struct obs_alerts *alerts, size_t history)
 {
     memset(alerts, 0, sizeof *alerts);
     alerts->capacity = history;
+    alerts->next_subscriber_id = 1;
     if (pthread_mutex_init(&alerts->lock, NULL) != 0)
         return OBS_ENOMEM;
+    if (pthread_mutex_init(&alerts->subscribers_lock, NULL) != 0) {
+        pthread_mutex_destroy(&alerts->lock);
+        return OBS_ENOMEM;
+    }
     return OBS_OK;
 }
 
 void obs_alerts_destroy(struct obs_alerts *alerts, struct obs_alloc *alloc)
 {
-    obs_alloc_free(alloc, alerts->ring, alerts->allocated * sizeof(obs_alert_t),
+    obs_alloc_free(alloc, alerts->ring,
+                   alerts->allocated * sizeof(obs_alert_t), NULL);
+    obs_alloc_free(alloc, alerts->health,
+                   alerts->health_len * sizeof *alerts->health, NULL);
+    obs_alloc_free(alloc, alerts->subscribers,
+                   alerts->subscriber_capacity * sizeof *alerts->subscribers,
                    NULL);
-    obs_alloc_free(alloc, alerts->last,
-                   alerts->last_len * sizeof(obs_health_t), NULL);
+    pthread_mutex_destroy(&alerts->subscribers_lock);
     pthread_mutex_destroy(&alerts->lock);
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static obs_alert_t *new_event(struct obs_alert_batch *list,
+                              struct obs_alloc *alloc)
+{
+    obs_alert_t *event;
+
+    if (list->count == list->capacity) {
+        size_t capacity = list->capacity ? list->capacity * 2 : 8;
+        obs_alert_t *grown = obs_alloc_array(alloc, list->items,
+                                             list->capacity, capacity,
+                                             sizeof *grown, NULL);
+
+        if (grown == NULL)
+            return NULL;
+        list->items = grown;
+        list->capacity = capacity;
+    }
+    event = &list->items[list->count++];
+    memset(event, 0, sizeof *event);
+    return event;
+}
+
+static obs_severity_t severity_of(obs_health_t health)
+{
+    switch (health) {
+    case OBS_DOWN:
+        return OBS_SEVERITY_PAGE;
+    case OBS_CRITICAL:
+        return OBS_SEVERITY_CRITICAL;
+    case OBS_DEGRADED:
+        return OBS_SEVERITY_WARNING;
+    case OBS_HEALTHY:
+        break;
+    }
+    return OBS_SEVERITY_RESOLVED;
 }
 
 /* The texts follow the reference program, so that operators who know its
  * alerts recognise ours. */
-static void describe(obs_alert_t *alert, const char *name,
-                     const obs_service_stats_t *stats)
+static void describe_health(obs_alert_t *alert,
+                            const obs_service_stats_t *stats)
 {
     char *text = alert->message;
     size_t size = sizeof alert->message;
+    const char *name = alert->service;
 
     switch (alert->to) {
     case OBS_DOWN:
@@ -52,117 +109,309 @@ static void describe(obs_alert_t *alert, const char *name,
     }
 }
 
-static obs_severity_t severity_of(obs_health_t health)
+/* ---- the health alert ---------------------------------------------------- */
+
+static bool waited(uint64_t since, uint64_t now, uint64_t need_ns,
+                   unsigned evaluations, unsigned need_evaluations)
 {
-    switch (health) {
-    case OBS_DOWN:
-        return OBS_SEVERITY_PAGE;
-    case OBS_CRITICAL:
-        return OBS_SEVERITY_CRITICAL;
-    case OBS_DEGRADED:
-        return OBS_SEVERITY_WARNING;
-    case OBS_HEALTHY:
-        break;
-    }
-    return OBS_SEVERITY_RESOLVED;
+    uint64_t elapsed = now >= since ? now - since : 0;
+
+    return elapsed >= need_ns && evaluations >= need_evaluations;
 }
 
-/* Make room for `count` services' previous health; new ones start
- * HEALTHY (OBS_HEALTHY is 0). */
-static bool ensure_last(struct obs_alerts *alerts, struct obs_alloc *alloc,
-                        size_t count)
+/* Move the alert towards `health`; true when that is news to notify. */
+static bool step_health(struct obs_health_alert *a,
+                        const obs_alert_rules_t *rules, obs_health_t health,
+                        uint64_t now)
 {
-    obs_health_t *grown;
+    bool worse = health > a->alerted;
+    bool was_worse = a->candidate > a->alerted;
 
-    if (count <= alerts->last_len)
+    if (health == a->alerted) {
+        a->candidate = a->alerted; /* a blip that did not last */
+        a->candidate_evaluations = 0;
+        return false;
+    }
+    /* A new move away from the notified level starts the clock; moving
+     * further the same way keeps it. */
+    if (a->candidate == a->alerted || worse != was_worse) {
+        a->candidate_since = now;
+        a->candidate_evaluations = 0;
+    }
+    a->candidate = health;
+    a->candidate_evaluations++;
+    if (worse ? !waited(a->candidate_since, now, rules->pending_ns,
+                        a->candidate_evaluations, rules->pending_evaluations)
+              : !waited(a->candidate_since, now, rules->hold_ns,
+                        a->candidate_evaluations, rules->hold_evaluations))
+        return false;
+    if (a->alerted == OBS_HEALTHY)
+        a->started_ns = a->candidate_since;
+    a->alerted = health;
+    a->candidate_evaluations = 0;
+    return true;
+}
+
+static obs_status_t evaluate_health(struct obs_alerts *alerts,
+                                    struct obs_core *core,
+                                    struct obs_service *service, size_t i,
+                                    uint64_t now, struct obs_alert_batch *events)
+{
+    struct obs_health_alert *a = &alerts->health[i];
+    obs_health_t before = a->alerted;
+    obs_service_stats_t stats;
+    obs_alert_rules_t rules;
+    obs_alert_t *event;
+    obs_status_t status;
+
+    status = obs_service_stats(service, OBS_VIEW_DEFAULT, &stats);
+    if (status != OBS_OK)
+        return status;
+    atomic_store_explicit(&service->evaluated_health, (int)stats.health,
+                          memory_order_relaxed);
+    pthread_mutex_lock(&core->settings_lock);
+    rules = service->has_alert_rules ? service->alert_rules
+                                     : core->alert_rules;
+    pthread_mutex_unlock(&core->settings_lock);
+    if (!step_health(a, &rules, stats.health, now))
+        return OBS_OK;
+
+    event = new_event(events, &core->alloc);
+    if (event == NULL) {
+        a->alerted = before; /* try again at the next evaluation */
+        return OBS_ENOMEM;
+    }
+    event->service = service->name;
+    event->rule = health_rule;
+    event->from = before;
+    event->to = stats.health;
+    event->severity = severity_of(stats.health);
+    event->state = stats.health == OBS_HEALTHY ? OBS_ALERT_RESOLVED
+                                               : OBS_ALERT_FIRING;
+    event->time_ns = now;
+    event->started_ns = a->started_ns;
+    event->ended_ns = stats.health == OBS_HEALTHY ? now : 0;
+    describe_health(event, &stats);
+    return OBS_OK;
+}
+
+/* ---- SLO burn-rate alerts ------------------------------------------------ */
+
+static obs_status_t evaluate_slos(struct obs_core *core,
+                                  struct obs_service *service, uint64_t now,
+                                  struct obs_alert_batch *events)
+{
+    obs_status_t status = OBS_OK;
+
+    pthread_mutex_lock(&core->settings_lock);
+    for (struct obs_slo *slo = service->slos; slo != NULL; slo = slo->next) {
+        status = obs_slo_update(slo, now);
+        if (status != OBS_OK)
+            break;
+        for (size_t k = 0; k < slo->config.burn_alert_count; k++) {
+            struct obs_burn_state *burn = &slo->burn[k];
+            double long_rate;
+            double short_rate;
+            bool burning = obs_slo_burning(slo, k, now, &long_rate,
+                                           &short_rate);
+            obs_alert_t *event;
+
+            if (burning == burn->firing)
+                continue;
+            event = new_event(events, &core->alloc);
+            if (event == NULL) {
+                status = OBS_ENOMEM;
+                break;
+            }
+            burn->firing = burning;
+            if (burning)
+                burn->started_ns = now;
+            event->service = service->name;
+            event->rule = burn->rule;
+            event->severity = burning ? slo->config.burn_alerts[k].severity
+                                      : OBS_SEVERITY_RESOLVED;
+            event->state = burning ? OBS_ALERT_FIRING : OBS_ALERT_RESOLVED;
+            event->time_ns = now;
+            event->started_ns = burn->started_ns;
+            event->ended_ns = burning ? 0 : now;
+            obs_format_c(event->message, sizeof event->message,
+                         burning ? "%s: SLO %s is burning its error budget: "
+                                   "%.1fx over %s (limit %.1fx)"
+                                 : "%s: SLO %s burn rate is back to normal: "
+                                   "%.1fx over %s (limit %.1fx)",
+                         service->name, slo->name, short_rate, burn->windows,
+                         slo->config.burn_alerts[k].factor);
+        }
+    }
+    pthread_mutex_unlock(&core->settings_lock);
+    return status;
+}
+
+/* ---- history ------------------------------------------------------------- */
+
+static bool ensure_services(struct obs_alerts *alerts, struct obs_alloc *alloc,
+                            size_t count)
+{
+    struct obs_health_alert *grown;
+
+    if (count <= alerts->health_len)
         return true;
-    grown = obs_alloc_array(alloc, alerts->last, alerts->last_len, count,
+    grown = obs_alloc_array(alloc, alerts->health, alerts->health_len, count,
                             sizeof *grown, NULL);
     if (grown == NULL)
         return false;
-    memset(grown + alerts->last_len, 0,
-           (count - alerts->last_len) * sizeof *grown);
-    alerts->last = grown;
-    alerts->last_len = count;
+    /* New services start HEALTHY (0) with nothing pending. */
+    memset(grown + alerts->health_len, 0,
+           (count - alerts->health_len) * sizeof *grown);
+    alerts->health = grown;
+    alerts->health_len = count;
     return true;
 }
 
-/* Append to the ring, growing it up to the configured capacity. */
-static bool push(struct obs_alerts *alerts, struct obs_alloc *alloc,
-                 const obs_alert_t *alert)
+/* Append to the history, growing it up to the configured capacity; past
+ * that the oldest event is dropped (it is still counted in the total). */
+static void remember(struct obs_alerts *alerts, struct obs_alloc *alloc,
+                     const obs_alert_t *event)
 {
     if (alerts->capacity == 0)
-        return true;
+        return;
     if (alerts->count == alerts->allocated &&
         alerts->allocated < alerts->capacity) {
-        size_t grown_size = alerts->allocated ? alerts->allocated * 2 : 16;
+        size_t size = alerts->allocated ? alerts->allocated * 2 : 16;
         obs_alert_t *grown;
 
-        if (grown_size > alerts->capacity)
-            grown_size = alerts->capacity;
-        grown = obs_alloc_array(alloc, alerts->ring, alerts->allocated,
-                                grown_size, sizeof *grown, NULL);
-        if (grown == NULL)
-            return false;
-        /* The ring is full only when head is 0 here (it has not wrapped
-         * before reaching `allocated`), so no reordering is needed. */
-        alerts->ring = grown;
-        alerts->allocated = grown_size;
+        if (size > alerts->capacity)
+            size = alerts->capacity;
+        grown = obs_alloc_array(alloc, alerts->ring, alerts->allocated, size,
+                                sizeof *grown, NULL);
+        /* Without memory, the oldest event makes room instead. The ring
+         * has not wrapped while it was growing, so head is 0 here. */
+        if (grown != NULL) {
+            alerts->ring = grown;
+            alerts->allocated = size;
+        }
     }
+    if (alerts->allocated == 0)
+        return;
     if (alerts->count < alerts->allocated) {
         alerts->ring[(alerts->head + alerts->count) % alerts->allocated] =
-            *alert;
+            *event;
         alerts->count++;
     } else {
-        alerts->ring[alerts->head] = *alert;
+        alerts->ring[alerts->head] = *event;
         alerts->head = (alerts->head + 1) % alerts->allocated;
     }
-    return true;
 }
+
+/* ---- subscribers --------------------------------------------------------- */
+
+obs_status_t obs_alerts_subscribe(struct obs_alerts *alerts,
+                                  struct obs_alloc *alloc, obs_alert_fn fn,
+                                  void *user, unsigned *id)
+{
+    obs_status_t status = OBS_OK;
+
+    pthread_mutex_lock(&alerts->subscribers_lock);
+    if (alerts->subscriber_count == alerts->subscriber_capacity) {
+        size_t capacity =
+            alerts->subscriber_capacity ? alerts->subscriber_capacity * 2 : 4;
+        struct obs_subscriber *grown = obs_alloc_array(
+            alloc, alerts->subscribers, alerts->subscriber_capacity, capacity,
+            sizeof *grown, NULL);
+
+        if (grown == NULL) {
+            status = OBS_ENOMEM;
+            goto done;
+        }
+        alerts->subscribers = grown;
+        alerts->subscriber_capacity = capacity;
+    }
+    alerts->subscribers[alerts->subscriber_count].id =
+        alerts->next_subscriber_id;
+    alerts->subscribers[alerts->subscriber_count].fn = fn;
+    alerts->subscribers[alerts->subscriber_count].user = user;
+    alerts->subscriber_count++;
+    if (id != NULL)
+        *id = alerts->next_subscriber_id;
+    alerts->next_subscriber_id++;
+done:
+    pthread_mutex_unlock(&alerts->subscribers_lock);
+    return status;
+}
+
+obs_status_t obs_alerts_unsubscribe(struct obs_alerts *alerts, unsigned id)
+{
+    obs_status_t status = OBS_ENOENT;
+
+    pthread_mutex_lock(&alerts->subscribers_lock);
+    for (size_t i = 0; i < alerts->subscriber_count; i++) {
+        if (alerts->subscribers[i].id != id)
+            continue;
+        memmove(&alerts->subscribers[i], &alerts->subscribers[i + 1],
+                (alerts->subscriber_count - i - 1) *
+                    sizeof *alerts->subscribers);
+        alerts->subscriber_count--;
+        status = OBS_OK;
+        break;
+    }
+    pthread_mutex_unlock(&alerts->subscribers_lock);
+    return status;
+}
+
+/* Call every subscriber with every event, holding no lock of ours: a
+ * callback may subscribe, unsubscribe or evaluate again. The list is
+ * copied (on the stack when short) so that it can change meanwhile. */
+void obs_alerts_deliver(struct obs_alerts *alerts, struct obs_alloc *alloc,
+                        struct obs_alert_batch *batch)
+{
+    struct obs_subscriber few[8];
+    struct obs_subscriber *copy = few;
+    size_t n;
+
+    if (batch->count > 0) {
+        pthread_mutex_lock(&alerts->subscribers_lock);
+        n = alerts->subscriber_count;
+        if (n > 8)
+            copy = obs_alloc_array(alloc, NULL, 0, n, sizeof *copy, NULL);
+        if (copy != NULL && n > 0)
+            memcpy(copy, alerts->subscribers, n * sizeof *copy);
+        pthread_mutex_unlock(&alerts->subscribers_lock);
+        /* Without memory for the copy the events stay in the history. */
+        for (size_t e = 0; copy != NULL && e < batch->count; e++)
+            for (size_t i = 0; i < n; i++)
+                copy[i].fn(&batch->items[e], copy[i].user);
+        if (copy != few)
+            obs_alloc_free(alloc, copy, n * sizeof *copy, NULL);
+    }
+    obs_alloc_free(alloc, batch->items, batch->capacity * sizeof *batch->items,
+                   NULL);
+    batch->items = NULL;
+    batch->count = batch->capacity = 0;
+}
+
+/* ---- evaluation ---------------------------------------------------------- */
 
 obs_status_t obs_alerts_evaluate(struct obs_alerts *alerts,
                                  struct obs_core *core,
                                  struct obs_service *const *services,
                                  size_t count, uint64_t now_ns,
-                                 size_t *raised)
+                                 struct obs_alert_batch *batch)
 {
     obs_status_t status = OBS_OK;
-    size_t n = 0;
 
     pthread_mutex_lock(&alerts->lock);
-    if (!ensure_last(alerts, &core->alloc, count)) {
+    if (!ensure_services(alerts, &core->alloc, count))
         status = OBS_ENOMEM;
-        goto done;
+    for (size_t i = 0; i < count && status == OBS_OK; i++) {
+        status = evaluate_health(alerts, core, services[i], i, now_ns, batch);
+        if (status == OBS_OK)
+            status = evaluate_slos(core, services[i], now_ns, batch);
     }
-    for (size_t i = 0; i < count; i++) {
-        obs_service_stats_t stats;
-        obs_alert_t alert;
-
-        status = obs_service_stats(services[i], OBS_VIEW_DEFAULT, &stats);
-        if (status != OBS_OK)
-            goto done;
-        if (stats.health == alerts->last[i])
-            continue;
-        memset(&alert, 0, sizeof alert);
-        alert.service = services[i]->name;
-        alert.from = alerts->last[i];
-        alert.to = stats.health;
-        alert.severity = severity_of(stats.health);
-        alert.time_ns = now_ns;
-        alert.sequence = alerts->total + 1;
-        describe(&alert, services[i]->name, &stats);
-        if (!push(alerts, &core->alloc, &alert)) {
-            status = OBS_ENOMEM;
-            goto done;
-        }
-        alerts->total++;
-        alerts->last[i] = stats.health;
-        n++;
+    for (size_t e = 0; e < batch->count; e++) {
+        batch->items[e].sequence = ++alerts->total;
+        remember(alerts, &core->alloc, &batch->items[e]);
     }
-done:
     pthread_mutex_unlock(&alerts->lock);
-    if (raised != NULL)
-        *raised = n;
     return status;
 }
 
@@ -188,5 +437,66 @@ size_t obs_alerts_recent(struct obs_alerts *alerts, obs_alert_t *out,
     for (size_t i = 0; i < n; i++)
         out[i] = alerts->ring[(alerts->head + skip + i) % alerts->allocated];
     pthread_mutex_unlock(&alerts->lock);
+    return n;
+}
+
+static void add_active(obs_alert_t *out, size_t max, size_t *n,
+                       const obs_alert_t *alert)
+{
+    if (*n < max)
+        out[*n] = *alert;
+    (*n)++;
+}
+
+size_t obs_alerts_active(struct obs_alerts *alerts, struct obs_core *core,
+                         struct obs_service *const *services, size_t count,
+                         obs_alert_t *out, size_t max)
+{
+    size_t n = 0;
+
+    pthread_mutex_lock(&alerts->lock);
+    for (size_t i = 0; i < count && i < alerts->health_len; i++) {
+        const struct obs_health_alert *a = &alerts->health[i];
+        obs_alert_t alert;
+
+        memset(&alert, 0, sizeof alert);
+        alert.service = services[i]->name;
+        alert.rule = health_rule;
+        if (a->alerted != OBS_HEALTHY) {
+            alert.state = OBS_ALERT_FIRING;
+            alert.to = a->alerted;
+            alert.started_ns = a->started_ns;
+        } else if (a->candidate != OBS_HEALTHY) {
+            alert.state = OBS_ALERT_PENDING;
+            alert.to = a->candidate;
+            alert.started_ns = a->candidate_since;
+        } else {
+            continue;
+        }
+        alert.severity = severity_of(alert.to);
+        add_active(out, max, &n, &alert);
+    }
+    pthread_mutex_unlock(&alerts->lock);
+
+    pthread_mutex_lock(&core->settings_lock);
+    for (size_t i = 0; i < count; i++) {
+        for (struct obs_slo *slo = services[i]->slos; slo != NULL;
+             slo = slo->next) {
+            for (size_t k = 0; k < slo->config.burn_alert_count; k++) {
+                obs_alert_t alert;
+
+                if (!slo->burn[k].firing)
+                    continue;
+                memset(&alert, 0, sizeof alert);
+                alert.service = services[i]->name;
+                alert.rule = slo->burn[k].rule;
+                alert.state = OBS_ALERT_FIRING;
+                alert.severity = slo->config.burn_alerts[k].severity;
+                alert.started_ns = slo->burn[k].started_ns;
+                add_active(out, max, &n, &alert);
+            }
+        }
+    }
+    pthread_mutex_unlock(&core->settings_lock);
     return n;
 }

@@ -20,8 +20,9 @@ struct obs_core {
     obs_latency_store_t store;
     unsigned bits;
     obs_view_t health_view;          /* resolved: never OBS_VIEW_DEFAULT */
-    pthread_mutex_t thresholds_lock; /* guards every threshold set */
+    pthread_mutex_t settings_lock; /* thresholds, alert rules, SLOs */
     obs_thresholds_t thresholds;
+    obs_alert_rules_t alert_rules;
 };
 
 #endif /* OBS_CORE_H */

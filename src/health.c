@@ -18,17 +18,33 @@ double obs_availability_pct(uint64_t passed, uint64_t checks)
     return checks ? (double)passed / (double)checks * 100.0 : 100.0;
 }
 
-obs_health_t obs_classify(const obs_thresholds_t *thresholds,
-                          double error_rate, double availability_pct,
-                          double p99_ms)
+/* The limit that applies: the exit value while already in the state,
+ * unless none is set (NaN). */
+static double limit(double entry, double exit, bool inside)
 {
-    if (availability_pct < thresholds->down_availability_pct)
+    return inside && !isnan(exit) ? exit : entry;
+}
+
+obs_health_t obs_classify(const obs_thresholds_t *t, double error_rate,
+                          double availability_pct, double p99_ms,
+                          obs_health_t previous)
+{
+    bool was_down = previous == OBS_DOWN;
+    bool was_critical = previous >= OBS_CRITICAL;
+    bool was_degraded = previous >= OBS_DEGRADED;
+
+    if (availability_pct < limit(t->down_availability_pct,
+                                 t->down_exit_availability_pct, was_down))
         return OBS_DOWN;
-    if (error_rate > thresholds->critical_error_rate ||
-        p99_ms > thresholds->critical_p99_ms)
+    if (error_rate > limit(t->critical_error_rate,
+                           t->critical_exit_error_rate, was_critical) ||
+        p99_ms > limit(t->critical_p99_ms, t->critical_exit_p99_ms,
+                       was_critical))
         return OBS_CRITICAL;
-    if (error_rate > thresholds->degraded_error_rate ||
-        p99_ms > thresholds->degraded_p99_ms)
+    if (error_rate > limit(t->degraded_error_rate,
+                           t->degraded_exit_error_rate, was_degraded) ||
+        p99_ms > limit(t->degraded_p99_ms, t->degraded_exit_p99_ms,
+                       was_degraded))
         return OBS_DEGRADED;
     return OBS_HEALTHY;
 }
@@ -42,11 +58,27 @@ void obs_thresholds_init(obs_thresholds_t *thresholds)
     thresholds->critical_p99_ms = 1000.0;
     thresholds->degraded_error_rate = 0.05;
     thresholds->degraded_p99_ms = 500.0;
+    thresholds->down_exit_availability_pct = NAN;
+    thresholds->critical_exit_error_rate = NAN;
+    thresholds->critical_exit_p99_ms = NAN;
+    thresholds->degraded_exit_error_rate = NAN;
+    thresholds->degraded_exit_p99_ms = NAN;
 }
 
 static bool in_range(double value, double low, double high)
 {
     return value >= low && value <= high; /* false for NaN */
+}
+
+/* An exit value is NaN (none) or between its bound and its entry. */
+static bool exit_ok(double exit, double low, double high)
+{
+    return isnan(exit) || in_range(exit, low, high);
+}
+
+static double edge_or_nan(double latency_ms, unsigned bits)
+{
+    return isnan(latency_ms) ? latency_ms : obs_hist_edge(latency_ms, bits);
 }
 
 bool obs_thresholds_check(const obs_thresholds_t *in, unsigned bits,
@@ -60,8 +92,17 @@ bool obs_thresholds_check(const obs_thresholds_t *in, unsigned bits,
         !in_range(t.critical_p99_ms, 0.0, obs_latency_max()) ||
         !in_range(t.degraded_p99_ms, 0.0, t.critical_p99_ms))
         return false;
+    if (!exit_ok(t.down_exit_availability_pct, t.down_availability_pct,
+                 100.0) ||
+        !exit_ok(t.critical_exit_error_rate, 0.0, t.critical_error_rate) ||
+        !exit_ok(t.critical_exit_p99_ms, 0.0, t.critical_p99_ms) ||
+        !exit_ok(t.degraded_exit_error_rate, 0.0, t.degraded_error_rate) ||
+        !exit_ok(t.degraded_exit_p99_ms, 0.0, t.degraded_p99_ms))
+        return false;
     t.critical_p99_ms = obs_hist_edge(t.critical_p99_ms, bits);
     t.degraded_p99_ms = obs_hist_edge(t.degraded_p99_ms, bits);
+    t.critical_exit_p99_ms = edge_or_nan(t.critical_exit_p99_ms, bits);
+    t.degraded_exit_p99_ms = edge_or_nan(t.degraded_exit_p99_ms, bits);
     *out = t;
     return true;
 }

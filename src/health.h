@@ -15,9 +15,11 @@
 
 double obs_error_rate(uint64_t errors, uint64_t requests);
 double obs_availability_pct(uint64_t passed, uint64_t checks);
+/* `previous` is the service's health at the last evaluation: while in a
+ * state, that state's exit thresholds apply (hysteresis). */
 obs_health_t obs_classify(const obs_thresholds_t *thresholds,
                           double error_rate, double availability_pct,
-                          double p99_ms);
+                          double p99_ms, obs_health_t previous);
 
 /* Validate a threshold set and round its latencies to bucket edges of
  * `bits` precision into `out`. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "registry.h"
+#include "slo.h"
 #include "strbuf.h"
 
 /* Edges at the default precision (see obs_platform_set_latency_buckets). */
@@ -37,7 +38,8 @@ struct service_figures {
     double latency_sum_ms;
     uint64_t at_or_below[OBS_LATENCY_BUCKETS_MAX]; /* per bound */
     obs_health_t health;    /* now, from the health view */
-    obs_health_t evaluated; /* at the last obs_platform_evaluate() */
+    /* Firing alerts (health and SLO burn rate) by severity. */
+    unsigned firing[OBS_SEVERITY_TICKET + 1];
 };
 
 struct reading_request {
@@ -141,18 +143,34 @@ static obs_status_t read_service(struct obs_service *service,
     return obs_service_health(service, &figures->health);
 }
 
-/* The alert engine keeps each service's health at the last evaluation;
- * a service it has not seen yet counts as healthy. Kept in one place
- * because the alert engine is growing rules of its own. */
-static void read_evaluated_health(struct obs_alerts *alerts,
-                                  struct service_figures *figures,
-                                  size_t count)
+/* Tally the firing alerts per service and severity. An alert names its
+ * service by the service's own name pointer, which is how it is matched. */
+static obs_status_t count_firing(obs_platform_t *platform,
+                                 struct service_figures *figures,
+                                 size_t count)
 {
-    pthread_mutex_lock(&alerts->lock);
-    for (size_t i = 0; i < count; i++)
-        figures[i].evaluated =
-            i < alerts->last_len ? alerts->last[i] : OBS_HEALTHY;
-    pthread_mutex_unlock(&alerts->lock);
+    struct obs_alloc *alloc = &platform->core.alloc;
+    size_t n = obs_alerts_active(&platform->alerts, &platform->core,
+                                 platform->services, count, NULL, 0);
+    obs_alert_t *active;
+
+    if (n == 0)
+        return OBS_OK;
+    active = obs_alloc_array(alloc, NULL, 0, n, sizeof *active, NULL);
+    if (active == NULL)
+        return OBS_ENOMEM;
+    n = obs_alerts_active(&platform->alerts, &platform->core,
+                          platform->services, count, active, n);
+    for (size_t a = 0; a < n; a++) {
+        if (active[a].state != OBS_ALERT_FIRING ||
+            active[a].severity > OBS_SEVERITY_TICKET)
+            continue;
+        for (size_t i = 0; i < count; i++)
+            if (figures[i].name == active[a].service)
+                figures[i].firing[active[a].severity]++;
+    }
+    obs_alloc_free(alloc, active, n * sizeof *active, NULL);
+    return OBS_OK;
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -273,27 +291,13 @@ static void write_histogram(struct exposition *x, const struct bounds *bounds,
                 figures->requests);
 }
 
-static obs_severity_t severity_of(obs_health_t health)
-{
-    switch (health) {
-    case OBS_DEGRADED:
-        return OBS_SEVERITY_WARNING;
-    case OBS_CRITICAL:
-        return OBS_SEVERITY_CRITICAL;
-    case OBS_DOWN:
-        return OBS_SEVERITY_PAGE;
-    case OBS_HEALTHY:
-        break;
-    }
-    return OBS_SEVERITY_RESOLVED;
-}
-
 static void write_families(struct exposition *x, const struct bounds *bounds,
                            const struct service_figures *figures,
                            size_t count)
 {
     static const obs_severity_t severities[] = {
         OBS_SEVERITY_WARNING, OBS_SEVERITY_CRITICAL, OBS_SEVERITY_PAGE,
+        OBS_SEVERITY_TICKET,
     };
     const char *metric;
 
@@ -336,19 +340,51 @@ static void write_families(struct exposition *x, const struct bounds *bounds,
 
     metric = "obs_alerts_firing";
     write_family(x, metric, "gauge", NULL,
-                 "Health alert firing for the service at the last "
-                 "evaluation, by severity.");
-    for (size_t i = 0; i < count; i++) {
-        obs_severity_t firing = severity_of(figures[i].evaluated);
-
+                 "Alerts firing for the service at the last evaluation "
+                 "(health and SLO burn rate), by severity.");
+    for (size_t i = 0; i < count; i++)
         for (size_t s = 0; s < sizeof severities / sizeof *severities; s++)
             write_count(x, metric, &figures[i], "severity",
                         obs_severity_name(severities[s]),
-                        firing == severities[s]);
-    }
+                        figures[i].firing[severities[s]]);
+}
 
-    /* TODO: obs_slo_error_budget_remaining once SLOs exist (alert engine
-     * issue). */
+/* One gauge per SLO: the share of its error budget left over its
+ * compliance period (1 untouched, 0 spent, below 0 overspent). Written
+ * only when some service has an SLO. */
+static obs_status_t write_slos(struct exposition *x, obs_platform_t *platform,
+                               const struct service_figures *figures,
+                               size_t count)
+{
+    struct obs_core *core = &platform->core;
+    const char *metric = "obs_slo_error_budget_remaining";
+    uint64_t now = obs_timeline_tick(&core->timeline);
+    obs_status_t status = OBS_OK;
+    bool any = false;
+
+    pthread_mutex_lock(&core->settings_lock);
+    for (size_t i = 0; i < count && status == OBS_OK; i++) {
+        for (struct obs_slo *slo = platform->services[i]->slos; slo != NULL;
+             slo = slo->next) {
+            obs_slo_status_t st;
+
+            status = obs_slo_update(slo, now);
+            if (status != OBS_OK)
+                break;
+            obs_slo_fill_status(slo, now, &st);
+            if (!any)
+                write_family(x, metric, "gauge", NULL,
+                             "Share of the SLO's error budget left over its "
+                             "compliance period.");
+            any = true;
+            begin_sample(x, metric, &figures[i], "slo", slo->name);
+            obs_strbuf_append(x->out, "} ", 2);
+            write_float(x, st.budget_remaining);
+            obs_strbuf_append(x->out, "\n", 1);
+        }
+    }
+    pthread_mutex_unlock(&core->settings_lock);
+    return status;
 }
 
 /* Build the exposition in `out`. Holding the platform lock keeps the
@@ -373,15 +409,20 @@ static obs_status_t build(obs_platform_t *platform, obs_exposition_t format,
             status = OBS_ENOMEM;
             goto done;
         }
+        memset(figures, 0, count * sizeof *figures);
     }
     for (size_t i = 0; i < count && status == OBS_OK; i++)
         status = read_service(platform->services[i], &bounds, &figures[i]);
     if (status != OBS_OK)
         goto done;
-    read_evaluated_health(&platform->alerts, figures, count);
-
+    status = count_firing(platform, figures, count);
+    if (status != OBS_OK)
+        goto done;
     if (count > 0)
         write_families(&x, &bounds, figures, count);
+    status = write_slos(&x, platform, figures, count);
+    if (status != OBS_OK)
+        goto done;
     if (is_openmetrics(&x))
         obs_strbuf_puts(out, "# EOF\n");
     status = out->failed ? OBS_ENOMEM : OBS_OK;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "health.h"
+#include "slo.h"
 
 #define MAX_WINDOW_SLOTS 1024 /* see OBS_SLOT_BITS */
 #define MIN_SLOT_NS 1000      /* keeps epochs far below 2^54 */
@@ -86,8 +87,9 @@ obs_status_t obs_platform_new(const obs_config_t *config,
         core->health_view =
             config->window_slots ? OBS_VIEW_WINDOW : OBS_VIEW_LIFETIME;
     obs_thresholds_init(&core->thresholds);
+    obs_alert_rules_init(&core->alert_rules);
 
-    if (pthread_mutex_init(&core->thresholds_lock, NULL) != 0)
+    if (pthread_mutex_init(&core->settings_lock, NULL) != 0)
         goto fail_platform;
     if (pthread_rwlock_init(&platform->lock, NULL) != 0)
         goto fail_thresholds;
@@ -99,7 +101,7 @@ obs_status_t obs_platform_new(const obs_config_t *config,
 fail_lock:
     pthread_rwlock_destroy(&platform->lock);
 fail_thresholds:
-    pthread_mutex_destroy(&core->thresholds_lock);
+    pthread_mutex_destroy(&core->settings_lock);
 fail_platform:
     obs_alloc_free(&alloc, platform, sizeof *platform, NULL);
     return OBS_ENOMEM;
@@ -112,15 +114,17 @@ void obs_platform_free(obs_platform_t *platform)
     if (platform == NULL)
         return;
     alloc = &platform->core.alloc;
-    for (size_t i = 0; i < platform->count; i++)
+    for (size_t i = 0; i < platform->count; i++) {
+        obs_slo_free_all(platform->services[i]);
         obs_service_destroy(platform->services[i]);
+    }
     obs_alloc_free(alloc, platform->services,
                    platform->capacity * sizeof *platform->services, NULL);
     obs_alloc_free(alloc, platform->index,
                    platform->index_size * sizeof *platform->index, NULL);
     obs_alerts_destroy(&platform->alerts, alloc);
     pthread_rwlock_destroy(&platform->lock);
-    pthread_mutex_destroy(&platform->core.thresholds_lock);
+    pthread_mutex_destroy(&platform->core.settings_lock);
     {
         struct obs_alloc copy = *alloc;
 
@@ -401,9 +405,9 @@ obs_status_t obs_platform_set_thresholds(obs_platform_t *platform,
     if (platform == NULL || thresholds == NULL ||
         !obs_thresholds_check(thresholds, platform->core.bits, &checked))
         return OBS_EINVAL;
-    pthread_mutex_lock(&platform->core.thresholds_lock);
+    pthread_mutex_lock(&platform->core.settings_lock);
     platform->core.thresholds = checked;
-    pthread_mutex_unlock(&platform->core.thresholds_lock);
+    pthread_mutex_unlock(&platform->core.settings_lock);
     return OBS_OK;
 }
 
@@ -415,9 +419,9 @@ obs_status_t obs_platform_get_thresholds(const obs_platform_t *platform,
     if (platform == NULL || thresholds == NULL)
         return OBS_EINVAL;
     core = (struct obs_core *)&platform->core;
-    pthread_mutex_lock(&core->thresholds_lock);
+    pthread_mutex_lock(&core->settings_lock);
     *thresholds = core->thresholds;
-    pthread_mutex_unlock(&core->thresholds_lock);
+    pthread_mutex_unlock(&core->settings_lock);
     return OBS_OK;
 }
 
@@ -445,6 +449,7 @@ obs_status_t obs_platform_health(obs_platform_t *platform,
 
 obs_status_t obs_platform_evaluate(obs_platform_t *platform, size_t *raised)
 {
+    struct obs_alert_batch batch = {NULL, 0, 0};
     obs_status_t status;
     uint64_t now;
 
@@ -456,8 +461,11 @@ obs_status_t obs_platform_evaluate(obs_platform_t *platform, size_t *raised)
     pthread_rwlock_rdlock(&platform->lock);
     status = obs_alerts_evaluate(&platform->alerts, &platform->core,
                                  platform->services, platform->count, now,
-                                 raised);
+                                 &batch);
     pthread_rwlock_unlock(&platform->lock);
+    if (raised != NULL)
+        *raised = batch.count;
+    obs_alerts_deliver(&platform->alerts, &platform->core.alloc, &batch);
     return status;
 }
 
@@ -475,4 +483,45 @@ size_t obs_platform_recent_alerts(const obs_platform_t *platform,
         return 0;
     return obs_alerts_recent((struct obs_alerts *)&platform->alerts, alerts,
                              max);
+}
+
+obs_status_t obs_platform_set_alert_rules(obs_platform_t *platform,
+                                          const obs_alert_rules_t *rules)
+{
+    if (platform == NULL || rules == NULL)
+        return OBS_EINVAL;
+    pthread_mutex_lock(&platform->core.settings_lock);
+    platform->core.alert_rules = *rules;
+    pthread_mutex_unlock(&platform->core.settings_lock);
+    return OBS_OK;
+}
+
+obs_status_t obs_platform_subscribe(obs_platform_t *platform, obs_alert_fn fn,
+                                    void *user, unsigned *id)
+{
+    if (platform == NULL || fn == NULL)
+        return OBS_EINVAL;
+    return obs_alerts_subscribe(&platform->alerts, &platform->core.alloc, fn,
+                                user, id);
+}
+
+obs_status_t obs_platform_unsubscribe(obs_platform_t *platform, unsigned id)
+{
+    if (platform == NULL)
+        return OBS_EINVAL;
+    return obs_alerts_unsubscribe(&platform->alerts, id);
+}
+
+size_t obs_platform_active_alerts(obs_platform_t *platform,
+                                  obs_alert_t *alerts, size_t max)
+{
+    size_t n;
+
+    if (platform == NULL || (alerts == NULL && max > 0))
+        return 0;
+    pthread_rwlock_rdlock(&platform->lock);
+    n = obs_alerts_active(&platform->alerts, &platform->core,
+                          platform->services, platform->count, alerts, max);
+    pthread_rwlock_unlock(&platform->lock);
+    return n;
 }

@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "registry.h"
+#include "slo.h"
 
 #define REPORT_ALERTS 20
 
@@ -46,6 +47,14 @@ static void write_alert(struct obs_json *json, const obs_alert_t *alert,
     obs_json_key(json, "message");
     obs_json_string(json, alert->message);
     if (flags & OBS_REPORT_ALERT_DETAILS) {
+        obs_json_key(json, "rule");
+        obs_json_string(json, alert->rule);
+        obs_json_key(json, "state");
+        obs_json_string(json, obs_alert_state_name(alert->state));
+        obs_json_key(json, "started_ns");
+        obs_json_uint(json, alert->started_ns);
+        obs_json_key(json, "ended_ns");
+        obs_json_uint(json, alert->ended_ns);
         obs_json_key(json, "sequence");
         obs_json_uint(json, alert->sequence);
         obs_json_key(json, "time_ns");
@@ -56,6 +65,75 @@ static void write_alert(struct obs_json *json, const obs_alert_t *alert,
         obs_json_string(json, obs_health_name(alert->to));
     }
     obs_json_end_object(json);
+}
+
+static const char *slo_kind_name(obs_slo_kind_t kind)
+{
+    switch (kind) {
+    case OBS_SLO_REQUESTS:
+        return "requests";
+    case OBS_SLO_HEALTH_CHECKS:
+        return "health_checks";
+    case OBS_SLO_LATENCY:
+        return "latency";
+    }
+    return "unknown";
+}
+
+/* One entry per SLO of every service; nothing at all when there is none,
+ * so that a report without SLOs keeps the reference's layout. */
+static obs_status_t write_slos(obs_platform_t *platform, struct obs_json *json,
+                               uint64_t now)
+{
+    struct obs_core *core = &platform->core;
+    obs_status_t status = OBS_OK;
+    bool any = false;
+
+    pthread_mutex_lock(&core->settings_lock);
+    for (size_t i = 0; i < platform->count && status == OBS_OK; i++) {
+        struct obs_service *service = platform->services[i];
+
+        for (struct obs_slo *slo = service->slos; slo != NULL;
+             slo = slo->next) {
+            obs_slo_status_t st;
+
+            status = obs_slo_update(slo, now);
+            if (status != OBS_OK)
+                break;
+            obs_slo_fill_status(slo, now, &st);
+            if (!any) {
+                obs_json_key(json, "slos");
+                obs_json_begin_array(json);
+                any = true;
+            }
+            obs_json_begin_object(json);
+            obs_json_key(json, "service");
+            obs_json_string(json, service->name);
+            obs_json_key(json, "name");
+            obs_json_string(json, st.name);
+            obs_json_key(json, "kind");
+            obs_json_string(json, slo_kind_name(st.kind));
+            obs_json_key(json, "objective");
+            obs_json_double(json, st.objective);
+            obs_json_key(json, "good");
+            obs_json_uint(json, st.good);
+            obs_json_key(json, "total");
+            obs_json_uint(json, st.total);
+            obs_json_key(json, "attained");
+            obs_json_double(json, st.attained);
+            obs_json_key(json, "error_budget");
+            obs_json_double(json, st.error_budget);
+            obs_json_key(json, "budget_remaining");
+            obs_json_double(json, st.budget_remaining);
+            obs_json_key(json, "alert");
+            obs_json_string(json, obs_severity_name(st.alert));
+            obs_json_end_object(json);
+        }
+    }
+    pthread_mutex_unlock(&core->settings_lock);
+    if (any)
+        obs_json_end_array(json);
+    return status;
 }
 
 /* Build the report in `out`. The figures of all services are taken first,
@@ -119,8 +197,11 @@ static obs_status_t build(obs_platform_t *platform, unsigned flags,
         obs_json_uint(&json, per_health[h]);
     }
     obs_json_end_object(&json);
+    status = write_slos(platform, &json,
+                        obs_timeline_tick(&platform->core.timeline));
     obs_json_end_object(&json);
-    status = out->failed ? OBS_ENOMEM : OBS_OK;
+    if (status == OBS_OK && out->failed)
+        status = OBS_ENOMEM;
 done:
     pthread_rwlock_unlock(&platform->lock);
     obs_alloc_free(alloc, stats, count * sizeof *stats, NULL);

@@ -82,6 +82,7 @@ obs_status_t obs_service_create(struct obs_core *core, const char *name,
     service->id = atomic_fetch_add(&next_service_id, 1) + 1;
     atomic_init(&service->bytes, sizeof *service);
     atomic_init(&service->dir, NULL);
+    atomic_init(&service->evaluated_health, OBS_HEALTHY);
     service->name_len = name_len;
     service->name = obs_alloc_strndup(&core->alloc, name, name_len,
                                       &service->bytes);
@@ -690,6 +691,7 @@ uint64_t obs_reading_count_le(const struct obs_reading *reading,
 
 struct stats_request {
     obs_thresholds_t thresholds;
+    obs_health_t previous;
     obs_service_stats_t *stats;
 };
 
@@ -716,7 +718,8 @@ static void fill_stats(const struct obs_reading *reading, void *context)
     stats->p99_ms = p[2];
     stats->latency_sum_ms = reading->totals.sum;
     stats->health = obs_classify(&request->thresholds, stats->error_rate,
-                                 stats->availability_pct, stats->p99_ms);
+                                 stats->availability_pct, stats->p99_ms,
+                                 request->previous);
 }
 
 obs_status_t obs_service_stats(obs_service_t *service, obs_view_t view,
@@ -727,6 +730,8 @@ obs_status_t obs_service_stats(obs_service_t *service, obs_view_t view,
     if (service == NULL || stats == NULL)
         return OBS_EINVAL;
     obs_service_get_thresholds(service, &request.thresholds);
+    request.previous = (obs_health_t)atomic_load_explicit(
+        &service->evaluated_health, memory_order_relaxed);
     request.stats = stats;
     return obs_service_read(service, view, fill_stats, &request);
 }
@@ -793,11 +798,24 @@ obs_status_t obs_service_set_thresholds(obs_service_t *service,
     if (thresholds != NULL &&
         !obs_thresholds_check(thresholds, service->core->bits, &checked))
         return OBS_EINVAL;
-    pthread_mutex_lock(&service->core->thresholds_lock);
+    pthread_mutex_lock(&service->core->settings_lock);
     service->has_thresholds = thresholds != NULL;
     if (thresholds != NULL)
         service->thresholds = checked;
-    pthread_mutex_unlock(&service->core->thresholds_lock);
+    pthread_mutex_unlock(&service->core->settings_lock);
+    return OBS_OK;
+}
+
+obs_status_t obs_service_set_alert_rules(obs_service_t *service,
+                                         const obs_alert_rules_t *rules)
+{
+    if (service == NULL)
+        return OBS_EINVAL;
+    pthread_mutex_lock(&service->core->settings_lock);
+    service->has_alert_rules = rules != NULL;
+    if (rules != NULL)
+        service->alert_rules = *rules;
+    pthread_mutex_unlock(&service->core->settings_lock);
     return OBS_OK;
 }
 
@@ -809,9 +827,9 @@ obs_status_t obs_service_get_thresholds(const obs_service_t *service,
     if (service == NULL || thresholds == NULL)
         return OBS_EINVAL;
     core = service->core;
-    pthread_mutex_lock(&core->thresholds_lock);
+    pthread_mutex_lock(&core->settings_lock);
     *thresholds = service->has_thresholds ? service->thresholds
                                           : core->thresholds;
-    pthread_mutex_unlock(&core->thresholds_lock);
+    pthread_mutex_unlock(&core->settings_lock);
     return OBS_OK;
 }

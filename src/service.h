@@ -53,8 +53,15 @@ struct obs_service {
     pthread_mutex_t lock;         /* shard creation, shared shard, exact */
     struct obs_shard *shared;     /* for threads without an index */
     struct obs_exact_store exact; /* OBS_STORE_EXACT only */
-    bool has_thresholds;          /* under core->thresholds_lock */
+    /* Under core->settings_lock: */
+    bool has_thresholds;
     obs_thresholds_t thresholds;
+    bool has_alert_rules;
+    obs_alert_rules_t alert_rules;
+    struct obs_slo *slos; /* owned by slo.c, in the order they were added */
+    size_t slo_count;
+    /* Health at the last evaluation, for hysteresis; written by alerts.c. */
+    _Atomic int evaluated_health;
 };
 
 /* What a reader sees of one service in one view. Valid only during the

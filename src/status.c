@@ -65,6 +65,23 @@ const char *obs_severity_name(obs_severity_t severity)
         return "critical";
     case OBS_SEVERITY_PAGE:
         return "page";
+    case OBS_SEVERITY_TICKET:
+        return "ticket";
+    }
+    return "unknown";
+}
+
+const char *obs_alert_state_name(obs_alert_state_t state)
+{
+    switch (state) {
+    case OBS_ALERT_INACTIVE:
+        return "inactive";
+    case OBS_ALERT_PENDING:
+        return "pending";
+    case OBS_ALERT_FIRING:
+        return "firing";
+    case OBS_ALERT_RESOLVED:
+        return "resolved";
     }
     return "unknown";
 }

@@ -150,12 +150,13 @@ static const char api_prometheus[] =
     "obs_service_health{service=\"api\",state=\"degraded\"} 0\n"
     "obs_service_health{service=\"api\",state=\"critical\"} 1\n"
     "obs_service_health{service=\"api\",state=\"down\"} 0\n"
-    "# HELP obs_alerts_firing Health alert firing for the service at the "
-    "last evaluation, by severity.\n"
+    "# HELP obs_alerts_firing Alerts firing for the service at the last "
+    "evaluation (health and SLO burn rate), by severity.\n"
     "# TYPE obs_alerts_firing gauge\n"
     "obs_alerts_firing{service=\"api\",severity=\"warning\"} 0\n"
     "obs_alerts_firing{service=\"api\",severity=\"critical\"} 1\n"
-    "obs_alerts_firing{service=\"api\",severity=\"page\"} 0\n";
+    "obs_alerts_firing{service=\"api\",severity=\"page\"} 0\n"
+    "obs_alerts_firing{service=\"api\",severity=\"ticket\"} 0\n";
 
 static const char api_openmetrics[] =
     "# HELP obs_requests Requests recorded, by outcome.\n"
@@ -182,12 +183,13 @@ static const char api_openmetrics[] =
     "obs_service_health{service=\"api\",state=\"degraded\"} 0\n"
     "obs_service_health{service=\"api\",state=\"critical\"} 1\n"
     "obs_service_health{service=\"api\",state=\"down\"} 0\n"
-    "# HELP obs_alerts_firing Health alert firing for the service at the "
-    "last evaluation, by severity.\n"
+    "# HELP obs_alerts_firing Alerts firing for the service at the last "
+    "evaluation (health and SLO burn rate), by severity.\n"
     "# TYPE obs_alerts_firing gauge\n"
     "obs_alerts_firing{service=\"api\",severity=\"warning\"} 0\n"
     "obs_alerts_firing{service=\"api\",severity=\"critical\"} 1\n"
     "obs_alerts_firing{service=\"api\",severity=\"page\"} 0\n"
+    "obs_alerts_firing{service=\"api\",severity=\"ticket\"} 0\n"
     "# EOF\n";
 
 /* A bound is inclusive and counts at the bounds are exact, whichever the
@@ -223,7 +225,7 @@ static void test_prometheus_escapes_label_values(void **state)
     assert_non_null(strstr(text, "obs_requests_total{service=\"a\\\"b\\\\c"
                                  "\\nd\",outcome=\"success\"} 1\n"));
     assert_int_equal(occurrences(text, "service=\"a\\\"b\\\\c\\nd\""),
-                     2 + 2 + 11 + 3 + 4 + 3);
+                     2 + 2 + 11 + 3 + 4 + 4);
     assert_null(strstr(text, "a\"b"));
     free(text);
     text = expose(platform, OBS_EXPOSITION_OPENMETRICS, "escaped");
@@ -385,9 +387,9 @@ static void test_prometheus_health_and_alerts(void **state)
         value_of(text, "obs_alerts_firing{service=\"gone\","
                        "severity=\"warning\"}"),
         0.0);
-    assert_int_equal(occurrences(text, "obs_alerts_firing{"), 9);
+    assert_int_equal(occurrences(text, "obs_alerts_firing{"), 12);
     assert_int_equal(occurrences(text, "obs_alerts_firing{service=\"ok\""),
-                     3);
+                     4);
     assert_null(strstr(text, "obs_alerts_firing{service=\"ok\","
                              "severity=\"warning\"} 1"));
     free(text);
@@ -756,6 +758,38 @@ static void test_prometheus_while_recording(void **state)
     obs_platform_free(s.platform);
 }
 
+/* An SLO adds its budget gauge; without SLOs the family is absent. */
+static void test_prometheus_slo_budget(void **state)
+{
+    obs_platform_t *platform = new_platform(OBS_STORE_HISTOGRAM);
+    obs_service_t *api = add_service(platform, "api");
+    obs_slo_config_t config;
+    char *text;
+
+    (void)state;
+    text = expose(platform, OBS_EXPOSITION_PROMETHEUS, NULL);
+    assert_null(strstr(text, "obs_slo_error_budget_remaining"));
+    free(text);
+    obs_slo_config_init(&config, OBS_SLO_REQUESTS, 0.9);
+    assert_ok(obs_service_add_slo(api, "availability", &config, NULL));
+    for (int i = 0; i < 100; i++)
+        assert_ok(obs_record_request(api, 5.0, i >= 5));
+    text = expose(platform, OBS_EXPOSITION_PROMETHEUS, "slo_budget");
+    assert_int_equal(occurrences(text, "# TYPE obs_slo_error_budget_"), 1);
+    assert_double_exact(
+        value_of(text, "obs_slo_error_budget_remaining{service=\"api\","
+                       "slo=\"availability\"}"),
+        0.5);
+    free(text);
+    text = expose(platform, OBS_EXPOSITION_OPENMETRICS, "slo_budget");
+    assert_double_exact(
+        value_of(text, "obs_slo_error_budget_remaining{service=\"api\","
+                       "slo=\"availability\"}"),
+        0.5);
+    free(text);
+    obs_platform_free(platform);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -771,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_prometheus_buffer_too_small),
         cmocka_unit_test(test_prometheus_print_to_stream),
         cmocka_unit_test(test_prometheus_while_recording),
+        cmocka_unit_test(test_prometheus_slo_budget),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
