@@ -197,11 +197,14 @@ check-sim: examples/obs-sim $(BUILD)/pyrandom_check
 check-install: lib
 	@sh tests/install/check_install.sh
 
-bench: lib
+REFERENCE ?= ../shared/reference/capstone.py
+
+bench: lib examples/obs-sim
 	@mkdir -p $(BUILD)
 	$(CC) $(BASE_CFLAGS) -O3 -o $(BUILD)/bench tests/bench/bench.c \
 		$(STATIC) $(LIBS)
 	$(BUILD)/bench
+	@sh tests/bench/sim_vs_reference.sh examples/obs-sim $(REFERENCE)
 	$(MAKE) bench-replay
 
 docs:
