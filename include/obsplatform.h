@@ -941,9 +941,9 @@ OBS_API obs_status_t obs_slo_burn_rate(obs_slo_t *slo, uint64_t window_ns,
  * The report lists every service's figures and health, the overall health
  * (the worst service's), the alert count and the most recent 20 alerts, and
  * the count of services per health; when any SLO exists, an "slos" list
- * with each SLO's objective, attained value and error budget. The output is always valid JSON,
- * ASCII only (other characters are escaped), and its numbers do not depend
- * on the process locale.
+ * with each SLO's objective, attained value and error budget. The output
+ * is always valid JSON, ASCII only (other characters are escaped), and its
+ * numbers do not depend on the process locale.
  *
  * @param platform The platform.
  * @param flags 0 or OBS_REPORT_ALERT_DETAILS.

@@ -155,7 +155,8 @@ static bool step_health(struct obs_health_alert *a,
 static obs_status_t evaluate_health(struct obs_alerts *alerts,
                                     struct obs_core *core,
                                     struct obs_service *service, size_t i,
-                                    uint64_t now, struct obs_alert_batch *events)
+                                    uint64_t now,
+                                    struct obs_alert_batch *events)
 {
     struct obs_health_alert *a = &alerts->health[i];
     obs_health_t before = a->alerted;

@@ -164,14 +164,7 @@ bool obs_hist_record(struct obs_hist *hist, double latency_ms,
             bits = HIGH_BITS;
         }
     }
-    if (bits < obs_counter_get(&hist->min_bits))
-        obs_counter_set(&hist->min_bits, bits);
-    if (bits > obs_counter_get(&hist->max_bits))
-        obs_counter_set(&hist->max_bits, bits);
-    atomic_store_explicit(
-        &hist->sum,
-        atomic_load_explicit(&hist->sum, memory_order_relaxed) + latency_ms,
-        memory_order_release);
+    obs_hist_note_sample(hist, bits, latency_ms);
     return true;
 }
 

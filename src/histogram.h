@@ -100,6 +100,21 @@ static inline uint64_t obs_counter_get(const obs_counter_t *counter)
     ((uint64_t)(OBS_HIST_EXP_BIAS + OBS_HIST_HIGH_EXP)                      \
      << OBS_HIST_MANTISSA_BITS)
 
+/* After a sample's bucket: keep the extremes (bits of a sample >= +0,
+ * ordered like the values) and the sum. */
+static inline void obs_hist_note_sample(struct obs_hist *hist, uint64_t bits,
+                                        double latency_ms)
+{
+    if (bits < obs_counter_get(&hist->min_bits))
+        obs_counter_set(&hist->min_bits, bits);
+    if (bits > obs_counter_get(&hist->max_bits))
+        obs_counter_set(&hist->max_bits, bits);
+    atomic_store_explicit(
+        &hist->sum,
+        atomic_load_explicit(&hist->sum, memory_order_relaxed) + latency_ms,
+        memory_order_release);
+}
+
 /* The hot path: add a latency in the tracked range whose chunk exists.
  * Returns false, having changed nothing, when obs_hist_record() must do
  * the work (out-of-range value, chunk to allocate). */
@@ -130,14 +145,7 @@ static inline bool obs_hist_record_fast(struct obs_hist *hist,
     if (chunk == NULL)
         return false;
     obs_counter_add(&chunk[sub & hist->chunk_mask], 1);
-    if (bits < obs_counter_get(&hist->min_bits))
-        obs_counter_set(&hist->min_bits, bits);
-    if (bits > obs_counter_get(&hist->max_bits))
-        obs_counter_set(&hist->max_bits, bits);
-    atomic_store_explicit(
-        &hist->sum,
-        atomic_load_explicit(&hist->sum, memory_order_relaxed) + latency_ms,
-        memory_order_release);
+    obs_hist_note_sample(hist, bits, latency_ms);
     return true;
 }
 

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void obs_json_init(struct obs_json *json, struct obs_strbuf *out)
 {
     memset(json, 0, sizeof *json);
@@ -103,43 +105,6 @@ void obs_json_double(struct obs_json *json, double value)
         obs_strbuf_puts(json->out, "null");
 }
 
-/* Decode one UTF-8 sequence; invalid bytes decode as U+FFFD, one byte at a
- * time, so that whatever the input the output is valid JSON. */
-static unsigned decode_utf8(const unsigned char *s, size_t len, size_t *used)
-{
-    unsigned c = s[0];
-    unsigned code;
-    size_t n;
-
-    *used = 1;
-    if (c < 0x80)
-        return c;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        code = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        code = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        code = c & 0x07;
-    } else {
-        return 0xfffd;
-    }
-    if (n > len)
-        return 0xfffd;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0xfffd;
-        code = (code << 6) | (s[i] & 0x3f);
-    }
-    if ((n == 3 && code < 0x800) || (n == 4 && code < 0x10000) ||
-        code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-        return 0xfffd;
-    *used = n;
-    return code;
-}
-
 void obs_json_escape(struct obs_strbuf *out, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -148,7 +113,10 @@ void obs_json_escape(struct obs_strbuf *out, const char *text, size_t len)
     obs_strbuf_append(out, "\"", 1);
     while (i < len) {
         size_t used;
-        unsigned code = decode_utf8(s + i, len - i, &used);
+        long decoded = obs_utf8_next(s + i, len - i, &used);
+        /* Invalid bytes become U+FFFD one at a time, so that whatever
+         * the input the output is valid JSON. */
+        unsigned code = decoded < 0 ? 0xfffd : (unsigned)decoded;
 
         i += used;
         switch (code) {

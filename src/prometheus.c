@@ -438,39 +438,40 @@ static bool format_valid(obs_exposition_t format)
            format == OBS_EXPOSITION_OPENMETRICS;
 }
 
+struct exposition_request {
+    obs_platform_t *platform;
+    obs_exposition_t format;
+};
+
+static obs_status_t render(void *context, struct obs_strbuf *out)
+{
+    struct exposition_request *request = context;
+
+    return build(request->platform, request->format, out);
+}
+
 obs_status_t obs_platform_write_prometheus(obs_platform_t *platform,
                                            obs_exposition_t format,
                                            char *buffer, size_t size,
                                            size_t *length)
 {
-    struct obs_strbuf out;
-    obs_status_t status;
+    struct exposition_request request = {platform, format};
 
     if (platform == NULL || !format_valid(format) ||
         (buffer == NULL && size > 0))
         return OBS_EINVAL;
-    obs_strbuf_init(&out, &platform->core.alloc);
-    status = build(platform, format, &out);
-    if (status == OBS_OK)
-        status = (obs_status_t)obs_strbuf_copy_out(&out, buffer, size, length);
-    obs_strbuf_free(&out);
-    return status;
+    return obs_render_to_buffer(&platform->core.alloc, render, &request,
+                                buffer, size, length);
 }
 
 obs_status_t obs_platform_print_prometheus(obs_platform_t *platform,
                                            obs_exposition_t format,
                                            FILE *stream)
 {
-    struct obs_strbuf out;
-    obs_status_t status;
+    struct exposition_request request = {platform, format};
 
     if (platform == NULL || stream == NULL || !format_valid(format))
         return OBS_EINVAL;
-    obs_strbuf_init(&out, &platform->core.alloc);
-    status = build(platform, format, &out);
-    if (status == OBS_OK && out.len > 0 &&
-        fwrite(out.data, 1, out.len, stream) != out.len)
-        status = OBS_EIO;
-    obs_strbuf_free(&out);
-    return status;
+    return obs_render_to_stream(&platform->core.alloc, render, &request,
+                                stream);
 }

@@ -11,6 +11,7 @@
 
 #include "health.h"
 #include "slo.h"
+#include "utf8.h"
 
 #define MAX_WINDOW_SLOTS 1024 /* see OBS_SLOT_BITS */
 #define MIN_SLOT_NS 1000      /* keeps epochs far below 2^54 */
@@ -150,45 +151,13 @@ size_t obs_platform_memory(const obs_platform_t *platform)
 
 /* ---- names -------------------------------------------------------------- */
 
-/* Well-formed UTF-8 only: no overlong forms, no surrogates, nothing past
- * U+10FFFF, so that every name can be written to JSON and Prometheus. */
 static bool valid_utf8(const unsigned char *s, size_t len)
 {
-    size_t i = 0;
+    size_t used;
 
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        unsigned code;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 2;
-            code = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 3;
-            code = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 4;
-            code = c & 0x07;
-        } else {
+    for (size_t i = 0; i < len; i += used)
+        if (obs_utf8_next(s + i, len - i, &used) < 0)
             return false;
-        }
-        if (n > len - i)
-            return false;
-        for (size_t k = 1; k < n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            code = (code << 6) | (s[i + k] & 0x3f);
-        }
-        if ((n == 3 && code < 0x800) || (n == 4 && code < 0x10000) ||
-            code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-            return false;
-        i += n;
-    }
     return true;
 }
 

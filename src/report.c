@@ -209,42 +209,43 @@ done:
     return status;
 }
 
+struct report_request {
+    obs_platform_t *platform;
+    unsigned flags;
+    bool newline; /* a stream gets a final newline, a buffer does not */
+};
+
+static obs_status_t render(void *context, struct obs_strbuf *out)
+{
+    struct report_request *request = context;
+    obs_status_t status = build(request->platform, request->flags, out);
+
+    if (status == OBS_OK && request->newline)
+        obs_strbuf_append(out, "\n", 1);
+    return status;
+}
+
 obs_status_t obs_platform_write_json(obs_platform_t *platform, unsigned flags,
                                      char *buffer, size_t size,
                                      size_t *length)
 {
-    struct obs_strbuf out;
-    obs_status_t status;
+    struct report_request request = {platform, flags, false};
 
     if (platform == NULL || (flags & ~OBS_REPORT_ALERT_DETAILS) != 0 ||
         (buffer == NULL && size > 0))
         return OBS_EINVAL;
-    obs_strbuf_init(&out, &platform->core.alloc);
-    status = build(platform, flags, &out);
-    if (status == OBS_OK)
-        status = (obs_status_t)obs_strbuf_copy_out(&out, buffer, size, length);
-    obs_strbuf_free(&out);
-    return status;
+    return obs_render_to_buffer(&platform->core.alloc, render, &request,
+                                buffer, size, length);
 }
 
 obs_status_t obs_platform_print_json(obs_platform_t *platform, unsigned flags,
                                      FILE *stream)
 {
-    struct obs_strbuf out;
-    obs_status_t status;
+    struct report_request request = {platform, flags, true};
 
     if (platform == NULL || stream == NULL ||
         (flags & ~OBS_REPORT_ALERT_DETAILS) != 0)
         return OBS_EINVAL;
-    obs_strbuf_init(&out, &platform->core.alloc);
-    status = build(platform, flags, &out);
-    if (status == OBS_OK) {
-        obs_strbuf_append(&out, "\n", 1);
-        if (out.failed)
-            status = OBS_ENOMEM;
-        else if (fwrite(out.data, 1, out.len, stream) != out.len)
-            status = OBS_EIO;
-    }
-    obs_strbuf_free(&out);
-    return status;
+    return obs_render_to_stream(&platform->core.alloc, render, &request,
+                                stream);
 }

@@ -24,7 +24,8 @@ static size_t slot_count(const struct obs_core *core)
 
 static size_t shard_bytes(const struct obs_core *core)
 {
-    return sizeof(struct obs_shard) + slot_count(core) * sizeof(struct obs_slot);
+    return sizeof(struct obs_shard) +
+           slot_count(core) * sizeof(struct obs_slot);
 }
 
 static struct obs_shard *shard_new(struct obs_service *service)

@@ -254,22 +254,47 @@ double obs_round_decimal(double value, int digits)
     return parse_c(text);
 }
 
-int obs_strbuf_copy_out(const struct obs_strbuf *sb, char *buffer,
-                        size_t size, size_t *length)
+obs_status_t obs_render_to_buffer(struct obs_alloc *alloc, obs_render_fn fn,
+                                  void *context, char *buffer, size_t size,
+                                  size_t *length)
 {
-    if (sb->failed)
-        return OBS_ENOMEM;
-    if (length != NULL)
-        *length = sb->len;
-    if (size == 0)
-        return sb->len == 0 ? OBS_OK : OBS_ENOSPC;
-    if (buffer == NULL)
-        return OBS_EINVAL;
-    if (sb->len < size) {
-        memcpy(buffer, sb->data ? sb->data : "", sb->len + 1);
-        return OBS_OK;
+    struct obs_strbuf sb;
+    obs_status_t status;
+
+    obs_strbuf_init(&sb, alloc);
+    status = fn(context, &sb);
+    if (status == OBS_OK && sb.failed)
+        status = OBS_ENOMEM;
+    if (status == OBS_OK) {
+        if (length != NULL)
+            *length = sb.len;
+        if (sb.len >= size) {
+            status = sb.len == 0 && size == 0 ? OBS_OK : OBS_ENOSPC;
+            if (size > 0) {
+                memcpy(buffer, sb.data, size - 1);
+                buffer[size - 1] = '\0';
+            }
+        } else {
+            memcpy(buffer, sb.data ? sb.data : "", sb.len + 1);
+        }
     }
-    memcpy(buffer, sb->data, size - 1);
-    buffer[size - 1] = '\0';
-    return OBS_ENOSPC;
+    obs_strbuf_free(&sb);
+    return status;
+}
+
+obs_status_t obs_render_to_stream(struct obs_alloc *alloc, obs_render_fn fn,
+                                  void *context, FILE *stream)
+{
+    struct obs_strbuf sb;
+    obs_status_t status;
+
+    obs_strbuf_init(&sb, alloc);
+    status = fn(context, &sb);
+    if (status == OBS_OK && sb.failed)
+        status = OBS_ENOMEM;
+    if (status == OBS_OK && sb.len > 0 &&
+        fwrite(sb.data, 1, sb.len, stream) != sb.len)
+        status = OBS_EIO;
+    obs_strbuf_free(&sb);
+    return status;
 }

@@ -12,7 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include "alloc.h"
+#include "obsplatform.h"
 
 struct obs_strbuf {
     struct obs_alloc *alloc;
@@ -41,8 +44,17 @@ int obs_format_c(char *out, size_t size, const char *format, ...)
  * ties to even, on the exact binary value. */
 double obs_round_decimal(double value, int digits);
 
-/* Copy the buffer out as obs_platform_write_json() and friends promise. */
-int obs_strbuf_copy_out(const struct obs_strbuf *sb, char *buffer,
-                        size_t size, size_t *length);
+/* A writer: builds its whole text in `out`. */
+typedef obs_status_t (*obs_render_fn)(void *context, struct obs_strbuf *out);
+
+/* Run a writer into a caller's buffer, as obs_platform_write_json() and
+ * obs_platform_write_prometheus() promise: NUL-terminated, truncated with
+ * OBS_ENOSPC when it does not fit, the full length in `length`. */
+obs_status_t obs_render_to_buffer(struct obs_alloc *alloc, obs_render_fn fn,
+                                  void *context, char *buffer, size_t size,
+                                  size_t *length);
+/* Run a writer into a stream; OBS_EIO if the stream fails. */
+obs_status_t obs_render_to_stream(struct obs_alloc *alloc, obs_render_fn fn,
+                                  void *context, FILE *stream);
 
 #endif /* OBS_STRBUF_H */
