@@ -79,6 +79,7 @@ obs_status_t obs_service_create(struct obs_core *core, const char *name,
         return OBS_ENOMEM;
     service->core = core;
     service->index = index;
+    service->window_slots = core->timeline.slots;
     /* Ids start at 1, so that an empty shard cache matches no service. */
     service->id = atomic_fetch_add(&next_service_id, 1) + 1;
     atomic_init(&service->bytes, sizeof *service);
@@ -296,6 +297,8 @@ record_slow(struct obs_service *service, double latency_ms, bool success)
     struct obs_shard *shard;
     int index = obs_thread_index();
 
+    /* -0.0 (sign bit set) never takes the fast path; it counts as 0. */
+    latency_ms += 0.0;
     if (index < 0 || service->core->store == OBS_STORE_EXACT)
         return record_locked(service, latency_ms, success);
     shard = own_shard(service, index);
@@ -348,19 +351,17 @@ static inline struct obs_shard *existing_shard(struct obs_service *service)
 obs_status_t obs_record_request(obs_service_t *service, double latency_ms,
                                 bool success)
 {
-    const struct obs_timeline *timeline;
     struct obs_shard *shard;
     struct obs_slot *slot;
 
     if (service == NULL || !valid_latency(latency_ms))
         return OBS_EINVAL;
-    latency_ms += 0.0; /* -0.0 becomes +0.0 */
     shard = existing_shard(service); /* never set for the exact store */
     if (shard == NULL)
         return record_slow(service, latency_ms, success);
     slot = &shard->slots[0];
-    timeline = &service->core->timeline;
-    if (timeline->slots != 0) {
+    if (service->window_slots != 0) {
+        const struct obs_timeline *timeline = &service->core->timeline;
         uint64_t position = obs_timeline_position(timeline);
 
         slot = &shard->slots[position & ((1u << OBS_SLOT_BITS) - 1)];

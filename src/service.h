@@ -48,6 +48,7 @@ struct obs_service {
     size_t name_len;
     size_t index;        /* position in registration order */
     uint64_t id;         /* unique in the process, never reused */
+    unsigned window_slots; /* core->timeline.slots, kept at hand */
     atomic_size_t bytes; /* everything allocated for this service */
     _Atomic(struct obs_shard_dir *) dir;
     pthread_mutex_t lock;         /* shard creation, shared shard, exact */
