@@ -1076,6 +1076,97 @@ OBS_API double obs_latency_max(void);
 /** @} */
 
 /* ------------------------------------------------------------------------ */
+/** @name Timers */
+/** @{ */
+
+/**
+ * A running timer. The fields are visible only so that a timer can live on
+ * the caller's stack: treat them as private and use the functions.
+ */
+typedef struct obs_timer {
+    /** Private: the service to record on; NULL once stopped. */
+    obs_service_t *service;
+    /** Private: CLOCK_MONOTONIC at the start, in nanoseconds. */
+    uint64_t start_ns;
+} obs_timer_t;
+
+/**
+ * @brief Start timing one request of a service.
+ *
+ * Timers read CLOCK_MONOTONIC, never the platform's clock
+ * (obs_config_t::clock): an injected clock stands for simulated or
+ * replayed time, while a timer measures time really spent. A timer belongs
+ * to one request; it may be stopped on another thread than the one that
+ * started it.
+ *
+ * @code
+ * obs_timer_t timer;
+ * obs_timer_start(payments, &timer);
+ * bool ok = charge(card, amount) == 0;
+ * obs_timer_stop(&timer, ok, NULL);
+ * @endcode
+ *
+ * @param service The service the request belongs to.
+ * @param[out] timer The timer to start, usually on the caller's stack;
+ *        left untouched on failure.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument.
+ */
+OBS_API obs_status_t obs_timer_start(obs_service_t *service,
+                                     obs_timer_t *timer);
+
+/**
+ * @brief Stop a timer and record the time since its start as one request,
+ *        as obs_record_request() does.
+ *
+ * A stopped timer is spent: stopping it again records nothing and returns
+ * OBS_EINVAL, until obs_timer_start() starts it anew.
+ *
+ * @param timer A timer started with obs_timer_start().
+ * @param success Whether the request succeeded.
+ * @param[out] elapsed_ms The time since the start in milliseconds; may be
+ *        NULL. Written also when recording failed with OBS_ENOMEM.
+ * @return OBS_OK; OBS_EINVAL for a NULL timer or one that is not running
+ *         (nothing is recorded or written); OBS_ENOMEM (nothing is
+ *         recorded, the timer is spent).
+ */
+OBS_API obs_status_t obs_timer_stop(obs_timer_t *timer, bool success,
+                                    double *elapsed_ms);
+
+/**
+ * @brief Time a block as one request of @p service.
+ *
+ * The block runs once. When it ends, @p ok_expr is evaluated and the
+ * elapsed time is recorded with that outcome, as obs_timer_stop() does.
+ * @c break and @c continue leave the block and still record; @c return,
+ * @c goto or @c longjmp out of the block skip the recording. A NULL
+ * service runs the block and records nothing. Blocks may nest.
+ *
+ * @code
+ * bool ok = false;
+ * OBS_TIMED(payments, ok) {
+ *     if (card_blocked(card))
+ *         break;                      // recorded as a failure
+ *     ok = charge(card, amount) == 0;
+ * }
+ * @endcode
+ *
+ * @param service The service, evaluated once before the block.
+ * @param ok_expr The outcome, evaluated once after the block.
+ */
+#define OBS_TIMED(service, ok_expr)                                         \
+    for (obs_timer_t obs_timed_timer_ = {NULL, 0},                          \
+                     *obs_timed_once_ =                                     \
+                         ((void)obs_timer_start((service),                  \
+                                                &obs_timed_timer_),         \
+                          &obs_timed_timer_);                               \
+         obs_timed_once_ != NULL;                                           \
+         (void)obs_timer_stop(&obs_timed_timer_, (ok_expr), NULL),          \
+                     obs_timed_once_ = NULL)                                \
+        for (int obs_timed_body_ = 1; obs_timed_body_; obs_timed_body_ = 0)
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
 /** @name Prometheus exposition */
 /** @{ */
 

@@ -159,7 +159,10 @@ static obs_status_t evaluate_health(struct obs_alerts *alerts,
                                     struct obs_alert_batch *events)
 {
     struct obs_health_alert *a = &alerts->health[i];
+    struct obs_health_alert saved = *a;
     obs_health_t before = a->alerted;
+    int evaluated = atomic_load_explicit(&service->evaluated_health,
+                                         memory_order_relaxed);
     obs_service_stats_t stats;
     obs_alert_rules_t rules;
     obs_alert_t *event;
@@ -179,7 +182,11 @@ static obs_status_t evaluate_health(struct obs_alerts *alerts,
 
     event = new_event(events, &core->alloc);
     if (event == NULL) {
-        a->alerted = before; /* try again at the next evaluation */
+        /* Undo the whole step, the pending count included, so that the
+         * next evaluation raises the alert this one could not. */
+        *a = saved;
+        atomic_store_explicit(&service->evaluated_health, evaluated,
+                              memory_order_relaxed);
         return OBS_ENOMEM;
     }
     event->service = service->name;
