@@ -941,7 +941,9 @@ OBS_API obs_status_t obs_slo_burn_rate(obs_slo_t *slo, uint64_t window_ns,
  * The report lists every service's figures and health, the overall health
  * (the worst service's), the alert count and the most recent 20 alerts, and
  * the count of services per health; when any SLO exists, an "slos" list
- * with each SLO's objective, attained value and error budget. The output
+ * with each SLO's objective, attained value and error budget; once the
+ * platform has had a fault rule, each service's "injected_faults" (errors,
+ * delays, outage_checks, see obs_service_fault_counts()). The output
  * is always valid JSON, ASCII only (other characters are escaped), and its
  * numbers do not depend on the process locale.
  *
@@ -1163,6 +1165,236 @@ OBS_API obs_status_t obs_timer_stop(obs_timer_t *timer, bool success,
          (void)obs_timer_stop(&obs_timed_timer_, (ok_expr), NULL),          \
                      obs_timed_once_ = NULL)                                \
         for (int obs_timed_body_ = 1; obs_timed_body_; obs_timed_body_ = 0)
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Fault injection */
+/** @{ */
+
+/** How an injected delay is drawn. */
+typedef enum obs_fault_delay {
+    OBS_DELAY_FIXED = 0,  /**< Exactly delay_ms. */
+    OBS_DELAY_UNIFORM,    /**< Uniform between 0 and 2 * delay_ms. */
+    OBS_DELAY_EXPONENTIAL /**< Exponential with mean delay_ms. */
+} obs_fault_delay_t;
+
+/**
+ * One fault rule of a service: what the injector tells the application to
+ * do to that service's requests and health checks, and when. Fill with
+ * obs_fault_rule_init(), then set what the drill needs.
+ *
+ * Times are on the platform's clock: the injected clock's own readings
+ * (obs_config_t::clock), or nanoseconds since the platform was created
+ * with the default clock. A rule is active from @c from_ns included to
+ * @c to_ns excluded.
+ */
+typedef struct obs_fault_rule {
+    /** Share of requests to fail, 0 to 1. Default 0. */
+    double error_share;
+    /** The delay to add, in milliseconds, 0 to obs_latency_max().
+     *  Default 0. */
+    double delay_ms;
+    /** How the delay is drawn. Default OBS_DELAY_FIXED. */
+    obs_fault_delay_t delay_kind;
+    /** Share of requests to delay, 0 to 1. Default 1. */
+    double delay_share;
+    /** Fail every health check (an outage). Default false. */
+    bool health_check_outage;
+    /** Start of the active interval. Default 0. */
+    uint64_t from_ns;
+    /** End of the active interval, after @c from_ns; 0 (default) for no
+     *  end. */
+    uint64_t to_ns;
+} obs_fault_rule_t;
+
+/**
+ * @brief Fill a fault rule with the defaults: active always, injecting
+ *        nothing yet.
+ * @param rule Where to write; must not be NULL.
+ */
+OBS_API void obs_fault_rule_init(obs_fault_rule_t *rule);
+
+/**
+ * @brief Give a service a fault rule.
+ *
+ * The injector never touches a request by itself: the application
+ * consults it on its own request path with obs_fault_check() and
+ * obs_fault_check_health(), and acts on the answer. Every injected fault
+ * is counted (obs_service_fault_counts()) and, once a platform has had a
+ * rule, the JSON report shows each service's counts under
+ * "injected_faults", so that a drill is not mistaken for an outage.
+ *
+ * @code
+ * obs_fault_rule_t rule;
+ * unsigned id;
+ * obs_fault_rule_init(&rule);
+ * rule.error_share = 0.5;               // fail half of the requests
+ * rule.from_ns = 60 * 1000000000ull;    // from 60 s
+ * rule.to_ns = 180 * 1000000000ull;     // to 180 s
+ * obs_service_add_fault(payments, &rule, &id);
+ * ...
+ * obs_service_remove_fault(payments, id);
+ * @endcode
+ *
+ * @param service The service.
+ * @param rule The rule, copied.
+ * @param[out] id An identifier for obs_service_remove_fault(), unique in
+ *        the platform; may be NULL.
+ * @return OBS_OK; OBS_EINVAL for a NULL service or rule, a share outside
+ *         [0, 1] or NaN, a delay that is negative, not finite or above
+ *         obs_latency_max(), an unknown delay kind, a @c to_ns not after
+ *         @c from_ns, or a rule that injects nothing (no error share, no
+ *         delay with a share, no outage); OBS_ENOMEM. Nothing changes on
+ *         failure.
+ */
+OBS_API obs_status_t obs_service_add_fault(obs_service_t *service,
+                                           const obs_fault_rule_t *rule,
+                                           unsigned *id);
+
+/**
+ * @brief Take a fault rule away from a service. Counts stay.
+ * @param service The service the rule was given to.
+ * @param id As returned by obs_service_add_fault().
+ * @return OBS_OK; OBS_EINVAL for a NULL service; OBS_ENOENT when the
+ *         service has no rule with that id.
+ */
+OBS_API obs_status_t obs_service_remove_fault(obs_service_t *service,
+                                              unsigned id);
+
+/**
+ * @brief Restart the injector's random generator from a seed.
+ *
+ * Which requests fail or wait is drawn from one generator per platform
+ * (xoshiro256**), seeded with 0 until this is called: a single-threaded
+ * program that makes the same calls with the same seed gets the same
+ * faults. With several threads the shares hold, the order does not.
+ *
+ * @param platform The platform.
+ * @param seed Any value.
+ * @return OBS_OK; OBS_EINVAL for a NULL platform; OBS_ENOMEM.
+ */
+OBS_API obs_status_t obs_platform_set_fault_seed(obs_platform_t *platform,
+                                                 uint64_t seed);
+
+/**
+ * @brief The kill switch: turn every fault rule of the platform off, or on
+ *        again.
+ *
+ * While off, every check answers "no fault" at the cost of the fast path
+ * and counts nothing; rules can still be added and removed. A check that
+ * started before the switch may still inject its fault. On by default.
+ *
+ * @param platform The platform.
+ * @param enabled false to stop all injection at once, true to resume it.
+ * @return OBS_OK; OBS_EINVAL for a NULL platform; OBS_ENOMEM.
+ */
+OBS_API obs_status_t obs_platform_set_faults_enabled(obs_platform_t *platform,
+                                                     bool enabled);
+
+/**
+ * @brief Cap the number of injected request faults in progress at once.
+ *
+ * A request fault (a failure or a delay) is in progress from the
+ * obs_fault_check() that injects it to the matching obs_fault_done(). When
+ * the cap is reached, further checks answer "no fault" and count nothing.
+ * Health check outages are not capped.
+ *
+ * @param platform The platform.
+ * @param max_concurrent The cap; 0 (default) for none.
+ * @return OBS_OK; OBS_EINVAL for a NULL platform; OBS_ENOMEM.
+ */
+OBS_API obs_status_t obs_platform_set_fault_limit(obs_platform_t *platform,
+                                                  unsigned max_concurrent);
+
+/** The injector's answer for one request. */
+typedef struct obs_fault {
+    /** Fail this request. */
+    bool fail;
+    /** Wait this long before serving it, in milliseconds; 0 for none. */
+    double delay_ms;
+    /** A fault was injected and counted: hand the decision to
+     *  obs_fault_done() when the request is over. */
+    bool counted;
+} obs_fault_t;
+
+/**
+ * @brief Ask the injector what to do to one request of a service.
+ *
+ * With no rule on the platform, or the kill switch off, this costs one
+ * relaxed atomic load and answers "no fault". Otherwise it reads the
+ * platform's clock, and each rule of the service active at that time
+ * draws, in the order the rules were added: the request fails with
+ * probability error_share, and waits with probability delay_share for a
+ * delay drawn as delay_kind says (the delays of several rules add up).
+ *
+ * @code
+ * obs_fault_t fault;
+ * obs_timer_t timer;
+ * obs_timer_start(payments, &timer);
+ * obs_fault_check(payments, &fault);
+ * if (fault.delay_ms > 0)
+ *     sleep_ms(fault.delay_ms);
+ * bool ok = !fault.fail && charge(card, amount) == 0;
+ * obs_timer_stop(&timer, ok, NULL);
+ * obs_fault_done(payments, &fault);
+ * @endcode
+ *
+ * @param service The service.
+ * @param[out] decision The answer; "no fault" unless a rule says
+ *        otherwise.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument (nothing is written).
+ */
+OBS_API obs_status_t obs_fault_check(obs_service_t *service,
+                                     obs_fault_t *decision);
+
+/**
+ * @brief Say that the request of a decision is over, freeing its place
+ *        under the cap of obs_platform_set_fault_limit().
+ * @param service The service the decision was made for.
+ * @param decision As filled by obs_fault_check(); a decision whose
+ *        @c counted is false is accepted and changes nothing.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument, or a counted decision
+ *         when no fault is in progress (a second call for the same
+ *         decision).
+ */
+OBS_API obs_status_t obs_fault_done(obs_service_t *service,
+                                    const obs_fault_t *decision);
+
+/**
+ * @brief Ask the injector whether one health check of a service must fail.
+ *
+ * True while a rule of the service with health_check_outage is active;
+ * each such answer is counted. Same fast path as obs_fault_check().
+ *
+ * @code
+ * bool outage;
+ * obs_fault_check_health(payments, &outage);
+ * obs_record_health_check(payments, !outage && ping_database());
+ * @endcode
+ *
+ * @param service The service.
+ * @param[out] fail Where to write the answer.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument (nothing is written).
+ */
+OBS_API obs_status_t obs_fault_check_health(obs_service_t *service,
+                                            bool *fail);
+
+/** What the injector has injected into one service. */
+typedef struct obs_fault_counts {
+    uint64_t injected_errors;        /**< Requests told to fail. */
+    uint64_t injected_delays;        /**< Requests told to wait. */
+    uint64_t injected_outage_checks; /**< Health checks told to fail. */
+} obs_fault_counts_t;
+
+/**
+ * @brief Read what the injector has injected into a service so far.
+ * @param service The service.
+ * @param[out] counts Where to write.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument.
+ */
+OBS_API obs_status_t obs_service_fault_counts(obs_service_t *service,
+                                              obs_fault_counts_t *counts);
 
 /** @} */
 

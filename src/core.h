@@ -23,6 +23,10 @@ struct obs_core {
     pthread_mutex_t settings_lock; /* thresholds, alert rules, SLOs */
     obs_thresholds_t thresholds;
     obs_alert_rules_t alert_rules;
+    /* Fault injection (faults.c): the request path loads fault_armed
+     * alone; the state is created on first use, under settings_lock. */
+    _Atomic unsigned fault_armed;
+    _Atomic(struct obs_fault_state *) faults;
 };
 
 #endif /* OBS_CORE_H */

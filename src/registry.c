@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "faults.h"
 #include "health.h"
 #include "slo.h"
 #include "utf8.h"
@@ -124,6 +125,7 @@ void obs_platform_free(obs_platform_t *platform)
     obs_alloc_free(alloc, platform->index,
                    platform->index_size * sizeof *platform->index, NULL);
     obs_alerts_destroy(&platform->alerts, alloc);
+    obs_faults_destroy(&platform->core);
     pthread_rwlock_destroy(&platform->lock);
     pthread_mutex_destroy(&platform->core.settings_lock);
     {

@@ -7,15 +7,37 @@
  */
 #include <string.h>
 
+#include "faults.h"
 #include "json.h"
 #include "registry.h"
 #include "slo.h"
 
 #define REPORT_ALERTS 20
 
-static void write_service(struct obs_json *json, const char *name,
-                          const obs_service_stats_t *stats)
+/* Injected faults, only on platforms that ever had a fault rule: a drill
+ * must be told from an outage, and reports without drills keep the
+ * reference's layout. */
+static void write_injected(struct obs_json *json, obs_service_t *service)
 {
+    obs_fault_counts_t counts;
+
+    obs_service_fault_counts(service, &counts);
+    obs_json_key(json, "injected_faults");
+    obs_json_begin_object(json);
+    obs_json_key(json, "errors");
+    obs_json_uint(json, counts.injected_errors);
+    obs_json_key(json, "delays");
+    obs_json_uint(json, counts.injected_delays);
+    obs_json_key(json, "outage_checks");
+    obs_json_uint(json, counts.injected_outage_checks);
+    obs_json_end_object(json);
+}
+
+static void write_service(struct obs_json *json, obs_service_t *service,
+                          const obs_service_stats_t *stats, bool faults)
+{
+    const char *name = service->name;
+
     obs_json_begin_object(json);
     obs_json_key(json, "name");
     obs_json_string(json, name);
@@ -33,6 +55,8 @@ static void write_service(struct obs_json *json, const char *name,
     obs_json_double(json, obs_round_decimal(stats->p99_ms, 1));
     obs_json_key(json, "health");
     obs_json_string(json, obs_health_name(stats->health));
+    if (faults)
+        write_injected(json, service);
     obs_json_end_object(json);
 }
 
@@ -183,7 +207,8 @@ static obs_status_t build(obs_platform_t *platform, unsigned flags,
     obs_json_key(&json, "services");
     obs_json_begin_array(&json);
     for (size_t i = 0; i < count; i++)
-        write_service(&json, platform->services[i]->name, &stats[i]);
+        write_service(&json, platform->services[i], &stats[i],
+                      obs_faults_ever(&platform->core));
     obs_json_end_array(&json);
     obs_json_key(&json, "alerts");
     obs_json_begin_array(&json);

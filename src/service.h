@@ -63,6 +63,12 @@ struct obs_service {
     size_t slo_count;
     /* Health at the last evaluation, for hysteresis; written by alerts.c. */
     _Atomic int evaluated_health;
+    /* Fault injection (faults.c): rules of this service, and what the
+     * injector told the application to do to it. */
+    _Atomic unsigned fault_rules;
+    obs_counter_t injected_errors;
+    obs_counter_t injected_delays;
+    obs_counter_t injected_outage_checks;
 };
 
 /* What a reader sees of one service in one view. Valid only during the
