@@ -159,6 +159,54 @@ static double query_ns(obs_latency_store_t store, long samples)
     return median(runs, RUNS);
 }
 
+/* ---- timers and the fault injector --------------------------------------- */
+
+/* ns per idle obs_timer_start/obs_timer_stop pair (two clock reads and one
+ * record), and per obs_fault_check on a platform without fault rules: the
+ * price of leaving the hooks in production code. */
+static double timer_pair_ns(long calls)
+{
+    obs_platform_t *platform = platform_new(OBS_STORE_HISTOGRAM, 0);
+    obs_service_t *service = service_new(platform, "timed");
+    double runs[RUNS];
+
+    for (int run = 0; run < RUNS; run++) {
+        double start = now_s();
+
+        for (long i = 0; i < calls; i++) {
+            obs_timer_t timer;
+
+            obs_timer_start(service, &timer);
+            obs_timer_stop(&timer, true, NULL);
+        }
+        runs[run] = (now_s() - start) * 1e9 / (double)calls;
+    }
+    obs_platform_free(platform);
+    return median(runs, RUNS);
+}
+
+static double fault_check_ns(long calls)
+{
+    obs_platform_t *platform = platform_new(OBS_STORE_HISTOGRAM, 0);
+    obs_service_t *service = service_new(platform, "undrilled");
+    double runs[RUNS];
+    long injected = 0;
+
+    for (int run = 0; run < RUNS; run++) {
+        double start = now_s();
+
+        for (long i = 0; i < calls; i++) {
+            obs_fault_t fault;
+
+            obs_fault_check(service, &fault);
+            injected += fault.fail;
+        }
+        runs[run] = (now_s() - start) * 1e9 / (double)calls;
+    }
+    obs_platform_free(platform);
+    return injected == 0 ? median(runs, RUNS) : -1.0;
+}
+
 /* ---- memory ------------------------------------------------------------- */
 
 static size_t service_bytes(obs_latency_store_t store, unsigned window_slots,
@@ -218,6 +266,12 @@ int main(int argc, char **argv)
     printf("  %-34s %10.0f %10.0f\n", "exact store (baseline)",
            query_ns(OBS_STORE_EXACT, 10000),
            query_ns(OBS_STORE_EXACT, 1000000));
+
+    printf("\ntimers and fault injection, ns per call\n");
+    printf("  %-34s %8.2f\n", "obs_timer_start + obs_timer_stop",
+           timer_pair_ns(calls / 10));
+    printf("  %-34s %8.2f\n", "obs_fault_check, no rule",
+           fault_check_ns(calls));
 
     printf("\nmemory, bytes (latencies 20-200 ms, one recording thread)\n");
     printf("  %-34s %10zu\n", "histogram object, idle", histogram_bytes(0));
