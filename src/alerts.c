@@ -45,11 +45,43 @@ void obs_alerts_destroy(struct obs_alerts *alerts, struct obs_alloc *alloc)
 
 /* ---- events ------------------------------------------------------------ */
 
-static obs_alert_t *new_event(struct obs_alert_batch *list,
+/* Make room in the history for `events` more events, up to its capacity.
+ * The ring only wraps once it has all its capacity, so it has not wrapped
+ * while it grows and its head is 0. */
+static bool reserve_history(struct obs_alerts *alerts,
+                            struct obs_alloc *alloc, size_t events)
+{
+    size_t want = alerts->count + events;
+    size_t size = alerts->allocated ? alerts->allocated : 16;
+    obs_alert_t *grown;
+
+    if (want > alerts->capacity)
+        want = alerts->capacity;
+    if (want <= alerts->allocated)
+        return true;
+    while (size < want)
+        size *= 2;
+    if (size > alerts->capacity)
+        size = alerts->capacity;
+    grown = obs_alloc_array(alloc, alerts->ring, alerts->allocated, size,
+                            sizeof *grown, NULL);
+    if (grown == NULL)
+        return false;
+    alerts->ring = grown;
+    alerts->allocated = size;
+    return true;
+}
+
+/* A new event of this evaluation. The history gets its room now, so that
+ * an event that is raised is also kept: remember() never needs memory. */
+static obs_alert_t *new_event(struct obs_alerts *alerts,
+                              struct obs_alert_batch *list,
                               struct obs_alloc *alloc)
 {
     obs_alert_t *event;
 
+    if (!reserve_history(alerts, alloc, list->count + 1))
+        return NULL;
     if (list->count == list->capacity) {
         size_t capacity = list->capacity ? list->capacity * 2 : 8;
         obs_alert_t *grown = obs_alloc_array(alloc, list->items,
@@ -180,7 +212,7 @@ static obs_status_t evaluate_health(struct obs_alerts *alerts,
     if (!step_health(a, &rules, stats.health, now))
         return OBS_OK;
 
-    event = new_event(events, &core->alloc);
+    event = new_event(alerts, events, &core->alloc);
     if (event == NULL) {
         /* Undo the whole step, the pending count included, so that the
          * next evaluation raises the alert this one could not. */
@@ -205,7 +237,8 @@ static obs_status_t evaluate_health(struct obs_alerts *alerts,
 
 /* ---- SLO burn-rate alerts ------------------------------------------------ */
 
-static obs_status_t evaluate_slos(struct obs_core *core,
+static obs_status_t evaluate_slos(struct obs_alerts *alerts,
+                                  struct obs_core *core,
                                   struct obs_service *service, uint64_t now,
                                   struct obs_alert_batch *events)
 {
@@ -226,7 +259,7 @@ static obs_status_t evaluate_slos(struct obs_core *core,
 
             if (burning == burn->firing)
                 continue;
-            event = new_event(events, &core->alloc);
+            event = new_event(alerts, events, &core->alloc);
             if (event == NULL) {
                 status = OBS_ENOMEM;
                 break;
@@ -276,29 +309,11 @@ static bool ensure_services(struct obs_alerts *alerts, struct obs_alloc *alloc,
     return true;
 }
 
-/* Append to the history, growing it up to the configured capacity; past
- * that the oldest event is dropped (it is still counted in the total). */
-static void remember(struct obs_alerts *alerts, struct obs_alloc *alloc,
-                     const obs_alert_t *event)
+/* Append to the history, in the room new_event() made; once the history
+ * has its full capacity the oldest event is dropped (it is still counted
+ * in the total). */
+static void remember(struct obs_alerts *alerts, const obs_alert_t *event)
 {
-    if (alerts->capacity == 0)
-        return;
-    if (alerts->count == alerts->allocated &&
-        alerts->allocated < alerts->capacity) {
-        size_t size = alerts->allocated ? alerts->allocated * 2 : 16;
-        obs_alert_t *grown;
-
-        if (size > alerts->capacity)
-            size = alerts->capacity;
-        grown = obs_alloc_array(alloc, alerts->ring, alerts->allocated, size,
-                                sizeof *grown, NULL);
-        /* Without memory, the oldest event makes room instead. The ring
-         * has not wrapped while it was growing, so head is 0 here. */
-        if (grown != NULL) {
-            alerts->ring = grown;
-            alerts->allocated = size;
-        }
-    }
     if (alerts->allocated == 0)
         return;
     if (alerts->count < alerts->allocated) {
@@ -413,11 +428,12 @@ obs_status_t obs_alerts_evaluate(struct obs_alerts *alerts,
     for (size_t i = 0; i < count && status == OBS_OK; i++) {
         status = evaluate_health(alerts, core, services[i], i, now_ns, batch);
         if (status == OBS_OK)
-            status = evaluate_slos(core, services[i], now_ns, batch);
+            status = evaluate_slos(alerts, core, services[i], now_ns,
+                                   batch);
     }
     for (size_t e = 0; e < batch->count; e++) {
         batch->items[e].sequence = ++alerts->total;
-        remember(alerts, &core->alloc, &batch->items[e]);
+        remember(alerts, &batch->items[e]);
     }
     pthread_mutex_unlock(&alerts->lock);
     return status;
