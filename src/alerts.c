@@ -381,30 +381,52 @@ obs_status_t obs_alerts_unsubscribe(struct obs_alerts *alerts, unsigned id)
     return status;
 }
 
+/* The first subscriber with an id in (after, limit), copied out under the
+ * lock. Ids grow with each subscription and the list keeps that order. */
+static bool next_subscriber(struct obs_alerts *alerts, unsigned after,
+                            unsigned limit, struct obs_subscriber *out)
+{
+    bool found = false;
+
+    pthread_mutex_lock(&alerts->subscribers_lock);
+    for (size_t i = 0; i < alerts->subscriber_count; i++) {
+        unsigned id = alerts->subscribers[i].id;
+
+        if (id > after) {
+            found = id < limit;
+            if (found)
+                *out = alerts->subscribers[i];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&alerts->subscribers_lock);
+    return found;
+}
+
 /* Call every subscriber with every event, holding no lock of ours: a
- * callback may subscribe, unsubscribe or evaluate again. The list is
- * copied (on the stack when short) so that it can change meanwhile. */
+ * callback may subscribe, unsubscribe or evaluate again. Each call looks
+ * its subscriber up afresh rather than copying the list, because a copy
+ * needs memory, and without it the events went to nobody although the
+ * evaluation had succeeded. One that unsubscribes meanwhile is not called
+ * again. */
 void obs_alerts_deliver(struct obs_alerts *alerts, struct obs_alloc *alloc,
                         struct obs_alert_batch *batch)
 {
-    struct obs_subscriber few[8];
-    struct obs_subscriber *copy = few;
-    size_t n;
+    unsigned limit;
 
-    if (batch->count > 0) {
-        pthread_mutex_lock(&alerts->subscribers_lock);
-        n = alerts->subscriber_count;
-        if (n > 8)
-            copy = obs_alloc_array(alloc, NULL, 0, n, sizeof *copy, NULL);
-        if (copy != NULL && n > 0)
-            memcpy(copy, alerts->subscribers, n * sizeof *copy);
-        pthread_mutex_unlock(&alerts->subscribers_lock);
-        /* Without memory for the copy the events stay in the history. */
-        for (size_t e = 0; copy != NULL && e < batch->count; e++)
-            for (size_t i = 0; i < n; i++)
-                copy[i].fn(&batch->items[e], copy[i].user);
-        if (copy != few)
-            obs_alloc_free(alloc, copy, n * sizeof *copy, NULL);
+    /* Those who subscribe from now on, from a callback say, get the next
+     * evaluation's events, not these. */
+    pthread_mutex_lock(&alerts->subscribers_lock);
+    limit = alerts->next_subscriber_id;
+    pthread_mutex_unlock(&alerts->subscribers_lock);
+    for (size_t e = 0; e < batch->count; e++) {
+        struct obs_subscriber subscriber;
+        unsigned after = 0;
+
+        while (next_subscriber(alerts, after, limit, &subscriber)) {
+            subscriber.fn(&batch->items[e], subscriber.user);
+            after = subscriber.id;
+        }
     }
     obs_alloc_free(alloc, batch->items, batch->capacity * sizeof *batch->items,
                    NULL);
