@@ -12,16 +12,15 @@ struct obs_histogram {
     struct obs_hist hist;
 };
 
-obs_status_t obs_histogram_new(unsigned precision_bits,
-                               obs_histogram_t **out)
+/* A histogram whose memory comes from `fn`, or from malloc for NULL. */
+static obs_status_t histogram_new(const obs_allocator_t *fn,
+                                  unsigned precision_bits,
+                                  obs_histogram_t **out)
 {
     struct obs_alloc alloc;
     obs_histogram_t *histogram;
 
-    if (out == NULL || precision_bits < OBS_HIST_MIN_BITS ||
-        precision_bits > OBS_HIST_MAX_BITS)
-        return OBS_EINVAL;
-    obs_alloc_init(&alloc, NULL);
+    obs_alloc_init(&alloc, fn);
     histogram = obs_alloc_zeroed(&alloc, sizeof *histogram, NULL);
     if (histogram == NULL)
         return OBS_ENOMEM;
@@ -30,6 +29,15 @@ obs_status_t obs_histogram_new(unsigned precision_bits,
     obs_hist_init(&histogram->hist, precision_bits);
     *out = histogram;
     return OBS_OK;
+}
+
+obs_status_t obs_histogram_new(unsigned precision_bits,
+                               obs_histogram_t **out)
+{
+    if (out == NULL || precision_bits < OBS_HIST_MIN_BITS ||
+        precision_bits > OBS_HIST_MAX_BITS)
+        return OBS_EINVAL;
+    return histogram_new(NULL, precision_bits, out);
 }
 
 void obs_histogram_free(obs_histogram_t *histogram)
@@ -117,6 +125,7 @@ double obs_latency_max(void)
 /* ---- from a service ----------------------------------------------------- */
 
 struct merge_request {
+    const obs_allocator_t *allocator; /* the platform's */
     obs_histogram_t *collected; /* this reading's samples, or NULL */
     obs_status_t status;
 };
@@ -129,7 +138,10 @@ static void collect(const struct obs_reading *reading, void *context)
     /* A reading may be retried: start from empty every time. */
     obs_histogram_free(collected);
     request->collected = NULL;
-    request->status = obs_histogram_new(reading->bits, &collected);
+    /* The platform's allocator, like every other allocation of the
+     * platform: it may be the only memory the program wants used. */
+    request->status = histogram_new(request->allocator, reading->bits,
+                                    &collected);
     if (request->status != OBS_OK)
         return;
     request->collected = collected;
@@ -153,11 +165,12 @@ obs_status_t obs_service_merge_latency(obs_service_t *service,
                                        obs_view_t view,
                                        obs_histogram_t *target)
 {
-    struct merge_request request = {NULL, OBS_OK};
+    struct merge_request request = {NULL, NULL, OBS_OK};
     obs_status_t status;
 
     if (service == NULL || target == NULL)
         return OBS_EINVAL;
+    request.allocator = &service->core->alloc.fn;
     if (target->hist.bits != service->core->bits)
         return OBS_EMISMATCH;
     status = obs_service_read(service, view, collect, &request);
