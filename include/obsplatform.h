@@ -464,7 +464,9 @@ typedef struct obs_service_stats {
  * @param view Which stretch of time.
  * @param[out] stats Where to write.
  * @return OBS_OK; OBS_EINVAL for a NULL argument or an unknown view;
- *         OBS_ENOWINDOW for OBS_VIEW_WINDOW on a platform without window.
+ *         OBS_ENOWINDOW for OBS_VIEW_WINDOW on a platform without window;
+ *         OBS_ENOMEM (a read needs memory when the service's threads and
+ *         window slots are many; @p stats is then left as it was).
  */
 OBS_API obs_status_t obs_service_stats(obs_service_t *service,
                                        obs_view_t view,
@@ -483,7 +485,7 @@ OBS_API obs_status_t obs_service_stats(obs_service_t *service,
  * @param p The percentile, 0 to 100.
  * @param[out] latency_ms Where to write.
  * @return OBS_OK; OBS_EINVAL for a NULL argument or @p p outside [0, 100]
- *         or NaN; OBS_ENOWINDOW.
+ *         or NaN; OBS_ENOWINDOW; OBS_ENOMEM, as obs_service_stats().
  */
 OBS_API obs_status_t obs_service_percentile(obs_service_t *service,
                                             obs_view_t view, double p,
@@ -493,7 +495,8 @@ OBS_API obs_status_t obs_service_percentile(obs_service_t *service,
  * @brief The current health of a service, from its health view.
  * @param service The service.
  * @param[out] health Where to write.
- * @return OBS_OK; OBS_EINVAL for a NULL argument.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument; OBS_ENOMEM, as
+ *         obs_service_stats().
  */
 OBS_API obs_status_t obs_service_health(obs_service_t *service,
                                         obs_health_t *health);
@@ -502,7 +505,8 @@ OBS_API obs_status_t obs_service_health(obs_service_t *service,
  * @brief The worst health of any service; OBS_HEALTHY with none.
  * @param platform The platform.
  * @param[out] health Where to write.
- * @return OBS_OK; OBS_EINVAL for a NULL argument.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument; OBS_ENOMEM, as
+ *         obs_service_stats().
  */
 OBS_API obs_status_t obs_platform_health(obs_platform_t *platform,
                                          obs_health_t *health);
@@ -908,7 +912,8 @@ typedef struct obs_slo_status {
  * @brief Where an SLO stands now.
  * @param slo The SLO.
  * @param[out] status Where to write.
- * @return OBS_OK; OBS_EINVAL for a NULL argument.
+ * @return OBS_OK; OBS_EINVAL for a NULL argument; OBS_ENOMEM, as
+ *         obs_service_stats() (the SLO is then unchanged).
  */
 OBS_API obs_status_t obs_slo_status(obs_slo_t *slo, obs_slo_status_t *status);
 
@@ -920,7 +925,7 @@ OBS_API obs_status_t obs_slo_status(obs_slo_t *slo, obs_slo_status_t *status);
  * @param window_ns The window, up to the compliance period.
  * @param[out] rate Where to write.
  * @return OBS_OK; OBS_EINVAL for a NULL argument or a window of 0 or
- *         longer than the period.
+ *         longer than the period; OBS_ENOMEM, as obs_service_stats().
  */
 OBS_API obs_status_t obs_slo_burn_rate(obs_slo_t *slo, uint64_t window_ns,
                                        double *rate);
