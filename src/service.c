@@ -6,13 +6,16 @@
 #include <math.h>
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #include "health.h"
 
-/* Readers give up waiting for a stable shard after this many tries and
- * report what they saw; a writer only folds a slot once per slot length,
- * so in practice the first or second read succeeds. */
+/* A writer only folds a slot once per slot length, so in practice the
+ * first or second read succeeds. After this many quick tries a reader
+ * sleeps between tries: the writer was descheduled in the middle of a
+ * fold and needs the processor. */
 #define READ_ATTEMPTS 1000
+#define READ_NAP_MAX_NS 1000000
 #define STACK_SOURCES 64
 
 static _Atomic uint64_t next_service_id;
@@ -601,10 +604,21 @@ static obs_status_t read_histograms(struct obs_service *service,
         if (sources == NULL)
             goto done;
     }
-    for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-        if (read_shards(service, &list, view, sources, fn, context))
-            break;
-        sched_yield();
+    /* Until a reading is consistent: giving up after a number of tries
+     * handed back OBS_OK with no reading at all when every try found a
+     * shard half-way through a fold. */
+    for (long nap_ns = 1000, attempt = 0;
+         !read_shards(service, &list, view, sources, fn, context);
+         attempt++) {
+        struct timespec nap = {0, nap_ns};
+
+        if (attempt < READ_ATTEMPTS) {
+            sched_yield();
+            continue;
+        }
+        nanosleep(&nap, NULL);
+        if (nap_ns < READ_NAP_MAX_NS)
+            nap_ns *= 2;
     }
     status = OBS_OK;
 done:
