@@ -208,17 +208,20 @@ bool obs_hist_add(struct obs_hist *target, const struct obs_hist *source,
             memory_order_acquire);
         struct obs_hist_octave *to;
 
-        if (from == NULL)
-            continue;
+        /* A writer of `source` may have added an octave or a chunk since
+         * reserve_like(): its samples are left out, as if `source` had
+         * been read a moment earlier. */
         to = atomic_load_explicit(&target->octaves[o], memory_order_relaxed);
+        if (from == NULL || to == NULL)
+            continue;
         for (size_t c = 0; c < per_octave; c++) {
             obs_counter_t *src = atomic_load_explicit(&from->chunks[c],
                                                       memory_order_acquire);
             obs_counter_t *dst;
 
-            if (src == NULL)
-                continue;
             dst = atomic_load_explicit(&to->chunks[c], memory_order_relaxed);
+            if (src == NULL || dst == NULL)
+                continue;
             for (size_t i = 0; i < len; i++)
                 obs_counter_add(&dst[i], obs_counter_get(&src[i]));
         }
