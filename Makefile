@@ -108,6 +108,25 @@ check-e2e-prometheus: examples/obs-server
 
 # ---- end of Prometheus exposition ------------------------------------------
 
+# ---- obs-sim timelines: fault specs, scenarios, drills ---------------------
+
+.PHONY: check-scenarios
+
+SIM_PARSER_SRC := examples/sim/fault_spec.c examples/sim/scenario.c
+SIM_PARSER_HDR := examples/sim/fault_spec.h examples/sim/scenario.h
+
+# The parsers' unit test compiles the simulator's sources with it; this
+# explicit rule wins over the pattern rule for test binaries below.
+$(BUILD)/tests/test_fault_spec: tests/unit/test_fault_spec.c \
+		tests/unit/test_util.h $(SIM_PARSER_SRC) $(SIM_PARSER_HDR) \
+		$(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SANITIZE) $(EXTRA_CFLAGS) -Itests/unit \
+		-Iexamples/sim -o $@ $< $(SIM_PARSER_SRC) $(STATIC) -lcmocka \
+		-ljansson $(LIBS)
+
+# ---- end of obs-sim timelines ----------------------------------------------
+
 # ---- obs-replay: nginx access logs through the public API ------------------
 
 REPLAY_SRC := examples/replay/logformat.c examples/replay/linereader.c \
