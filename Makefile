@@ -77,10 +77,11 @@ $(SHARED): $(SHARED_OBJ)
 
 examples: $(EXAMPLES)
 
-SIM_SRC := examples/sim/main.c examples/sim/pyrandom.c
+SIM_SRC := examples/sim/main.c examples/sim/pyrandom.c \
+	examples/sim/fault_spec.c examples/sim/scenario.c
 examples/obs-sim: $(SIM_SRC) $(wildcard examples/sim/*.h) $(STATIC)
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Iexamples/sim -o $@ $(SIM_SRC) \
-		$(STATIC) $(LIBS)
+		$(STATIC) -ljansson $(LIBS)
 
 $(BUILD)/pyrandom_check: examples/sim/pyrandom.c examples/sim/pyrandom_check.c
 	@mkdir -p $(dir $@)
