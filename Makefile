@@ -126,6 +126,12 @@ $(BUILD)/tests/test_fault_spec: tests/unit/test_fault_spec.c \
 		-Iexamples/sim -o $@ $< $(SIM_PARSER_SRC) $(STATIC) -lcmocka \
 		-ljansson $(LIBS)
 
+# Every scenario of examples/scenarios plays out as its .events file says,
+# and the fault drills of the issue hold (part of check-sim).
+check-scenarios: examples/obs-sim
+	@sh tests/sim/run_scenarios.sh examples/obs-sim examples/scenarios
+	@sh tests/sim/run_fault_drills.sh examples/obs-sim
+
 # ---- end of obs-sim timelines ----------------------------------------------
 
 # ---- obs-replay: nginx access logs through the public API ------------------
@@ -207,12 +213,14 @@ check-clang:
 check-tsan:
 	$(MAKE) BUILD=build/tsan STATIC=build/tsan/libobsplatform.a \
 		SANITIZE="-fsanitize=thread" OPT="-O1 -g" \
-		TEST_SRC="tests/unit/test_threads.c tests/unit/test_prometheus.c" \
+		TEST_SRC="tests/unit/test_threads.c tests/unit/test_prometheus.c \
+		tests/unit/test_faults.c" \
 		check-unit-static
 
 check-sim: examples/obs-sim $(BUILD)/pyrandom_check
 	@bash tests/sim/check_pyrandom.sh $(BUILD)/pyrandom_check
 	@sh tests/sim/run_sim_tests.sh examples/obs-sim
+	@$(MAKE) --no-print-directory check-scenarios
 
 check-install: lib
 	@sh tests/install/check_install.sh

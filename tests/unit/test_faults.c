@@ -460,7 +460,7 @@ static void test_faults_report(void **state)
                            "        \"errors\": 0,\n"));
 }
 
-/* ---- threads --------------------------------------------------------------- */
+/* ---- threads ------------------------------------------------------------- */
 
 #define THREADS 4
 #define CHECKS 20000
