@@ -412,6 +412,11 @@ int sim_load_scenario_text(const char *text, size_t length,
     s.window_ns = SIM_DEFAULT_WINDOW_NS;
     root = json_loadb(l.text, l.length, JSON_REJECT_DUPLICATES, &jerror);
     if (root == NULL) {
+        /* jansson quotes the input near the error: keep the message on
+         * one line of printable ASCII. */
+        for (char *c = jerror.text; *c != '\0'; c++)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+                *c = '?';
         if (error != NULL && error_size > 0)
             snprintf(error, error_size, "%s:%d: %s", l.filename,
                      jerror.line > 0 ? jerror.line : 1, jerror.text);

@@ -393,6 +393,9 @@ static void test_scenario_syntax_refusals(void **state)
                         "s.json:3: string or '}' expected near '}'");
     assert_string_equal(rejection("{\"a\": 1,\n \"a\": 2}"),
                         "s.json:2: duplicate object key near '\"a\"'");
+    /* jansson quotes the input near the error, control bytes and all. */
+    assert_string_equal(rejection("{\"a\": \"x\\\n\xff\"}"),
+                        "s.json:2: invalid escape near '\"x\\?'");
     assert_string_equal(rejection("\n[1]"),
                         "s.json:2: a scenario is a JSON object");
     assert_string_equal(rejection("\n\n{}"),
