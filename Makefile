@@ -170,6 +170,80 @@ bench-replay: examples/obs-replay $(BUILD)/gen_access_log
 
 # ---- end of obs-replay ------------------------------------------------------
 
+# ---- robustness: fuzzing, valgrind -----------------------------------------
+#
+#   make fuzz-smoke      every libFuzzer target over its corpus (the inputs
+#                        that ever crashed are there), then FUZZ_SMOKE_SECONDS
+#                        on new inputs; part of make check
+#   make fuzz            the same for FUZZ_SECONDS (600) per target
+#   make check-valgrind  the unit tests (plain gcc build) under memcheck
+#   make check-never     the library refers to no print, exit or abort
+
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-binaries check-valgrind \
+	check-tsan-stress check-never
+
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_BIN := build/fuzz/bin
+FUZZ_SANITIZE := -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS := fuzz_api fuzz_logline fuzz_logformat
+FUZZ_LINK = $(CC) $(BASE_CFLAGS) $(SANITIZE) -fsanitize=fuzzer -Itests/fuzz
+
+# The library and the targets are built by clang, instrumented for
+# coverage, AddressSanitizer and UndefinedBehaviorSanitizer.
+fuzz-build:
+	$(MAKE) CC=clang BUILD=build/fuzz STATIC=build/fuzz/libobsplatform.a \
+		SANITIZE="$(FUZZ_SANITIZE)" OPT="-O1 -g" fuzz-binaries
+
+fuzz-binaries: $(patsubst %,$(FUZZ_BIN)/%,$(FUZZ_TARGETS))
+
+$(FUZZ_BIN)/fuzz_api: tests/fuzz/fuzz_api.c tests/fuzz/fuzz_common.h \
+		$(STATIC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_LINK) -o $@ $< $(STATIC) -ljansson $(LIBS)
+
+$(FUZZ_BIN)/fuzz_logline $(FUZZ_BIN)/fuzz_logformat: $(FUZZ_BIN)/%: \
+		tests/fuzz/%.c tests/fuzz/fuzz_common.h \
+		examples/replay/logformat.c examples/replay/logformat.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_LINK) -Iexamples/replay -o $@ $< examples/replay/logformat.c \
+		-ljansson -lm
+
+# obs-sim's parsers of fault specs and scenario files.
+FUZZ_TARGETS += fuzz_fault_spec fuzz_scenario
+$(FUZZ_BIN)/fuzz_fault_spec $(FUZZ_BIN)/fuzz_scenario: $(FUZZ_BIN)/%: \
+		tests/fuzz/%.c tests/fuzz/fuzz_common.h examples/sim/fault_spec.c \
+		examples/sim/scenario.c examples/sim/fault_spec.h \
+		examples/sim/scenario.h $(STATIC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_LINK) -Iexamples/sim -o $@ $< examples/sim/fault_spec.c \
+		examples/sim/scenario.c $(STATIC) -ljansson $(LIBS)
+
+fuzz-smoke: fuzz-build
+	@sh tests/fuzz/run_fuzz.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_BIN) \
+		$(FUZZ_TARGETS)
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN) $(FUZZ_TARGETS)
+
+check-valgrind: $(TESTS)
+	@sh tests/robustness/run_valgrind.sh $(TESTS)
+
+# The library neither prints, exits nor aborts (docs/guarantees.md).
+check-never: lib
+	@sh tests/robustness/never_calls.sh $(STATIC)
+
+# The stress test also runs under ThreadSanitizer, with the thread tests.
+check-tsan: check-tsan-stress
+
+check-tsan-stress:
+	$(MAKE) BUILD=build/tsan STATIC=build/tsan/libobsplatform.a \
+		SANITIZE="-fsanitize=thread" OPT="-O1 -g" \
+		TEST_SRC=tests/unit/test_stress.c check-unit-static
+
+# ---- end of robustness ------------------------------------------------------
+
 # ---- tests ------------------------------------------------------------------
 
 # Test binaries link the static library: the suite uses the public API only.
@@ -195,6 +269,9 @@ check: deps
 	$(MAKE) check-clang
 	$(MAKE) check-install
 	$(MAKE) docs
+	$(MAKE) check-never
+	$(MAKE) check-valgrind
+	$(MAKE) fuzz-smoke
 	@echo "make check: all suites passed"
 
 check-asan:

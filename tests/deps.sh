@@ -32,6 +32,13 @@ iproute2           cmd:ss
 python3-prometheus-client file:/usr/lib/python3/dist-packages/prometheus_client
 '
 
+# ---- robustness: make check-valgrind; the fuzzers need clang and
+# libclang-rt-14-dev, listed above --------------------------------------------
+DEPS="$DEPS
+valgrind           cmd:valgrind
+"
+# ---- end of robustness -------------------------------------------------------
+
 # present PROBE: exit status 0 when the probe finds what it looks for.
 present()
 {
