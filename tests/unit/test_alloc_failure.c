@@ -1158,6 +1158,72 @@ static void test_alloc_failure_slo_status(void **state)
     run_allocating(&s);
 }
 
+/* ---- fault injection ----------------------------------------------------- */
+
+static obs_status_t op_add_fault(struct fixture *f)
+{
+    obs_fault_rule_t rule;
+
+    obs_fault_rule_init(&rule);
+    rule.error_share = 1.0;
+    return obs_service_add_fault(f->service[0], &rule, NULL);
+}
+
+static void faults_injected(struct fixture *f, bool fail)
+{
+    obs_fault_t decision;
+    obs_fault_counts_t counts;
+
+    assert_ok(obs_fault_check(f->service[0], &decision));
+    assert_int_equal(decision.fail, fail);
+    assert_ok(obs_fault_done(f->service[0], &decision));
+    assert_ok(obs_service_fault_counts(f->service[0], &counts));
+    assert_int_equal(counts.injected_errors, fail ? 1 : 0);
+}
+
+static void no_fault(struct fixture *f)
+{
+    faults_injected(f, false);
+}
+
+static void fault_added(struct fixture *f)
+{
+    faults_injected(f, true);
+}
+
+static void test_alloc_failure_add_fault(void **state)
+{
+    static const struct scenario s = {
+        "obs_service_add_fault", OBS_STORE_HISTOGRAM, 0, one_service,
+        op_add_fault, no_fault, fault_added, false,
+    };
+
+    (void)state;
+    run_allocating(&s);
+}
+
+/* The second rule of a service grows its list. */
+static void one_outage(struct fixture *f)
+{
+    obs_fault_rule_t rule;
+
+    one_service(f);
+    obs_fault_rule_init(&rule);
+    rule.health_check_outage = true;
+    assert_ok(obs_service_add_fault(f->service[0], &rule, NULL));
+}
+
+static void test_alloc_failure_add_second_fault(void **state)
+{
+    static const struct scenario s = {
+        "obs_service_add_fault (second)", OBS_STORE_HISTOGRAM, 0,
+        one_outage, op_add_fault, no_fault, fault_added, true,
+    };
+
+    (void)state;
+    run_scenario(&s);
+}
+
 /* ---- reports ------------------------------------------------------------- */
 
 /* Several services with figures, alerts and an SLO: the report of this
@@ -1270,6 +1336,8 @@ int main(void)
         cmocka_unit_test(test_alloc_failure_subscribe),
         cmocka_unit_test(test_alloc_failure_add_slo),
         cmocka_unit_test(test_alloc_failure_slo_status),
+        cmocka_unit_test(test_alloc_failure_add_fault),
+        cmocka_unit_test(test_alloc_failure_add_second_fault),
         cmocka_unit_test(test_alloc_failure_write_json),
         cmocka_unit_test(test_alloc_failure_write_prometheus),
         cmocka_unit_test(test_alloc_failure_write_json_exact),
