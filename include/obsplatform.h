@@ -357,7 +357,9 @@ OBS_API size_t obs_service_memory(const obs_service_t *service);
  * @endcode
  *
  * Latencies from 0 to the largest finite double are accepted; -0.0 counts
- * as 0. Latencies above obs_latency_max() are counted and clamped to it.
+ * as 0. The histogram store counts latencies above obs_latency_max() as
+ * that value (in percentiles and sums) and in latency_clamped; the exact
+ * store keeps them as they are.
  *
  * @param service The service.
  * @param latency_ms The latency in milliseconds.
@@ -558,8 +560,8 @@ OBS_API void obs_thresholds_init(obs_thresholds_t *thresholds);
  * @param thresholds The new set, copied.
  * @return OBS_OK; OBS_EINVAL for a NULL argument, a non-finite entry
  *         value, an error rate outside [0, 1], an availability outside
- *         [0, 100], a negative latency, a degraded limit above its
- *         critical one, or an exit value (when not NaN) on the wrong side
+ *         [0, 100], a negative latency or one above obs_latency_max(), a
+ *         degraded limit above its critical one, or an exit value (when not NaN) on the wrong side
  *         of its entry value.
  */
 OBS_API obs_status_t obs_platform_set_thresholds(
@@ -702,8 +704,7 @@ typedef void (*obs_alert_fn)(const obs_alert_t *alert, void *user);
  * @code
  * static void log_alert(const obs_alert_t *alert, void *user)
  * {
- *     fprintf(user, "%s %s %s
-", alert->service,
+ *     fprintf(user, "%s %s %s\n", alert->service,
  *             obs_severity_name(alert->severity), alert->message);
  * }
  * ...
@@ -820,7 +821,8 @@ typedef struct obs_slo_config {
     double objective;
     /** OBS_SLO_LATENCY: the bound, rounded to a bucket edge. */
     double latency_ms;
-    /** The compliance period; default 30 days, at most 90. */
+    /** The compliance period; default 30 days, at least 1 ms, at most
+     *  90 days. */
     uint64_t period_ns;
     /** Fewer events than this in a window never fire its alert;
      *  default 100. */
@@ -864,8 +866,9 @@ OBS_API void obs_slo_config_init(obs_slo_config_t *config,
  * @param[out] slo The SLO, valid until the platform is freed; may be NULL.
  * @return OBS_OK; OBS_EINVAL for a NULL argument, a bad name, an
  *         objective outside (0, 1), a latency bound that is not finite and
- *         positive, a period of 0 or above 90 days, or a burn alert with a
- *         window of 0 or longer than the period, a short window longer
+ *         positive, a period under 1 ms or above 90 days, or a burn alert
+ *         with a window under 1 ms or longer than the period, a short
+ *         window longer
  *         than its long one, a factor that is not positive, or a severity
  *         other than page or ticket; OBS_EEXIST for a taken name;
  *         OBS_ENOMEM.

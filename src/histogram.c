@@ -162,6 +162,7 @@ bool obs_hist_record(struct obs_hist *hist, double latency_ms,
         if (clamp) {
             obs_counter_add(&hist->clamped, 1);
             bits = HIGH_BITS;
+            latency_ms = OBS_HIST_MAX_MS; /* the sum stays finite */
         }
     }
     obs_hist_note_sample(hist, bits, latency_ms);

@@ -29,6 +29,7 @@
 #define OBS_HIST_LOW_EXP (-20)
 #define OBS_HIST_HIGH_EXP 32
 #define OBS_HIST_OCTAVES (OBS_HIST_HIGH_EXP - OBS_HIST_LOW_EXP)
+#define OBS_HIST_MAX_MS 4294967296.0 /* 2^HIGH_EXP */
 #define OBS_HIST_CHUNK_SHIFT 6    /* 64 counters a chunk, usually */
 #define OBS_HIST_MAX_CHUNKS 8     /* chunks an octave, at most */
 #define OBS_HIST_MAX_CHUNK_LEN 512 /* counters a chunk, at 12 bits */

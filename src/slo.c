@@ -10,6 +10,7 @@
 #define NS_PER_S UINT64_C(1000000000)
 #define NS_PER_DAY (86400 * NS_PER_S)
 #define MAX_PERIOD_NS (90 * NS_PER_DAY)
+#define MIN_WINDOW_NS UINT64_C(1000000) /* a millisecond */
 #define WINDOW_SLOTS 60
 #define PERIOD_SLOTS 720
 #define PPB 1000000000.0
@@ -94,7 +95,9 @@ static void ring_sum(const struct obs_count_ring *ring, uint64_t now_ns,
     *total = 0.0;
     if (last - first >= ring->len)
         first = last - (ring->len - 1);
-    for (uint64_t i = first; i <= last; i++) {
+    /* Counted, not compared with `last`, which may be UINT64_MAX. */
+    for (uint64_t k = 0; k <= last - first; k++) {
+        uint64_t i = first + k;
         const struct obs_count_slot *slot = &ring->slots[i % ring->len];
         double weight = 1.0;
 
@@ -141,13 +144,14 @@ static bool valid_config(const obs_slo_config_t *c)
     if (c->kind == OBS_SLO_LATENCY &&
         !(c->latency_ms > 0.0 && c->latency_ms <= obs_latency_max()))
         return false;
-    if (c->period_ns == 0 || c->period_ns > MAX_PERIOD_NS ||
+    if (c->period_ns < MIN_WINDOW_NS || c->period_ns > MAX_PERIOD_NS ||
         c->burn_alert_count > OBS_SLO_MAX_BURN_ALERTS)
         return false;
     for (size_t k = 0; k < c->burn_alert_count; k++) {
         const obs_burn_alert_t *a = &c->burn_alerts[k];
 
-        if (a->short_window_ns == 0 || a->long_window_ns > c->period_ns ||
+        if (a->short_window_ns < MIN_WINDOW_NS ||
+            a->long_window_ns > c->period_ns ||
             a->short_window_ns > a->long_window_ns || !(a->factor > 0.0) ||
             isinf(a->factor) ||
             (a->severity != OBS_SEVERITY_PAGE &&

@@ -442,6 +442,35 @@ static void test_alert_engine_min_traffic_guard(void **state)
     assert_int_equal(evaluate(f), 0);
 }
 
+/* Windows of a millisecond and a clock at its very end: every call must
+ * return (a loop up to UINT64_MAX once never did). */
+static void test_alert_engine_slo_at_end_of_clock(void **state)
+{
+    struct fixture *f = *state;
+    obs_slo_config_t config;
+    obs_slo_t *slo = NULL;
+    obs_slo_status_t st;
+    double rate;
+
+    obs_slo_config_init(&config, OBS_SLO_REQUESTS, 0.99);
+    config.period_ns = 1000000;
+    config.burn_alert_count = 1;
+    config.burn_alerts[0].long_window_ns = 1000000;
+    config.burn_alerts[0].short_window_ns = 1000000;
+    assert_ok(obs_service_add_slo(f->service, "tiny", &config, &slo));
+    config.burn_alerts[0].short_window_ns = 999999;
+    assert_int_equal(obs_service_add_slo(f->service, "tinier", &config,
+                                         NULL),
+                     OBS_EINVAL);
+    record(f, 5, 5);
+    f->clock.now_ns = UINT64_MAX;
+    assert_ok(obs_platform_evaluate(f->platform, NULL));
+    assert_ok(obs_slo_status(slo, &st));
+    assert_int_equal(st.total, 10);
+    assert_ok(obs_slo_burn_rate(slo, 1000000, &rate));
+    assert_double_exact(rate, 50.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +499,8 @@ int main(void)
             test_alert_engine_slow_burn_pages_after_43_minutes, setup,
             teardown),
         cmocka_unit_test_setup_teardown(test_alert_engine_min_traffic_guard,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alert_engine_slo_at_end_of_clock,
                                         setup, teardown),
     };
 
