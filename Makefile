@@ -79,7 +79,10 @@ examples: $(EXAMPLES)
 
 SIM_SRC := examples/sim/main.c examples/sim/pyrandom.c \
 	examples/sim/fault_spec.c examples/sim/scenario.c
-examples/obs-sim: $(SIM_SRC) $(wildcard examples/sim/*.h) $(STATIC)
+# The examples use Debian libraries (jansson, zlib, libmicrohttpd): `deps`
+# installs what is missing as root, or says what to install, first. It is
+# order-only so that it never forces a rebuild.
+examples/obs-sim: $(SIM_SRC) $(wildcard examples/sim/*.h) $(STATIC) | deps
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Iexamples/sim -o $@ $(SIM_SRC) \
 		$(STATIC) -ljansson $(LIBS)
 
@@ -92,7 +95,7 @@ $(BUILD)/pyrandom_check: examples/sim/pyrandom.c examples/sim/pyrandom_check.c
 .PHONY: check-prometheus check-e2e-prometheus
 
 SERVER_SRC := examples/server/main.c
-examples/obs-server: $(SERVER_SRC) $(STATIC)
+examples/obs-server: $(SERVER_SRC) $(STATIC) | deps
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -o $@ $(SERVER_SRC) $(STATIC) \
 		-lmicrohttpd $(LIBS)
 
@@ -144,7 +147,7 @@ REPLAY_LIBS := -lz -ljansson
 .PHONY: check-e2e-nginx bench-replay
 
 examples/obs-replay: examples/replay/main.c $(REPLAY_SRC) $(REPLAY_HDR) \
-		$(STATIC)
+		$(STATIC) | deps
 	$(CC) $(BASE_CFLAGS) $(SANITIZE) -Iexamples/replay -o $@ \
 		examples/replay/main.c $(REPLAY_SRC) $(STATIC) $(REPLAY_LIBS) $(LIBS)
 
@@ -296,7 +299,7 @@ check-tsan:
 
 check-sim: examples/obs-sim $(BUILD)/pyrandom_check
 	@bash tests/sim/check_pyrandom.sh $(BUILD)/pyrandom_check
-	@sh tests/sim/run_sim_tests.sh examples/obs-sim
+	@OBS_REFERENCE=$(REFERENCE) sh tests/sim/run_sim_tests.sh examples/obs-sim
 	@$(MAKE) --no-print-directory check-scenarios
 
 check-install: lib

@@ -153,8 +153,21 @@ int line_reader_next(line_reader_t *r, const char **line, size_t *len)
                      code == Z_ERRNO ? strerror(errno) : msg);
             return -1;
         }
-        if (got == 0)
+        if (got == 0) {
+            /* gzread() ends a truncated or corrupt gzip stream as if it
+             * were the end of the file; only gzerror() tells. */
+            int code;
+            const char *msg = gzerror(r->gz, &code);
+
+            if (code != Z_OK && code != Z_STREAM_END) {
+                snprintf(r->error, sizeof r->error, "%s",
+                         code == Z_BUF_ERROR ? "gzip data ends early "
+                                               "(truncated file)"
+                                             : msg);
+                return -1;
+            }
             r->eof = true;
+        }
         r->end += (size_t)got;
     }
 }

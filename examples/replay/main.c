@@ -5,6 +5,7 @@
  * The log's own timestamps drive the platform's clock, so windows and the
  * alert timeline (--events) happen in log time, however fast the replay.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,8 @@ static void usage(FILE *out)
         "  --evaluate-every S   log seconds between alert evaluations\n"
         "                       (default 10)\n"
         "  --latency-store K    histogram (default, bounded memory) or exact\n"
+        "  --max-services N     skip the lines of services past the first N\n"
+        "                       (default 1000: scanners probe many paths)\n"
         "  -h, --help           show this help\n"
         "\n"
         "Latency comes from $request_time, else $upstream_response_time; a\n"
@@ -82,6 +85,7 @@ static int parse_seconds(const char *text, double *out)
 static const char *const valued[] = {
     "--log-format", "--service-by",     "--health-path",   "--window",
     "--events",     "--evaluate-every", "--latency-store",
+    "--max-services",
 };
 
 static bool takes_value(const char *flag)
@@ -120,6 +124,18 @@ static int set_option(struct replay_options *opt, const char *flag,
             return fail_usage("--window takes seconds, at least 0.00001, "
                               "not '%s'",
                               value);
+    } else if (strcmp(flag, "--max-services") == 0) {
+        char *end;
+        unsigned long long n;
+
+        errno = 0;
+        n = strtoull(value, &end, 10);
+        if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||
+            n == 0 || n > 1000000)
+            return fail_usage("--max-services takes a whole number from 1 "
+                              "to 1000000, not '%s'",
+                              value);
+        opt->max_services = (size_t)n;
     } else if (strcmp(flag, "--events") == 0) {
         opt->events_path = value;
     } else if (strcmp(flag, "--evaluate-every") == 0) {

@@ -28,6 +28,8 @@ static const char *const reason_names[] = {
     [REPLAY_NO_UPSTREAM - LF_ERR_COUNT] = "no upstream address",
     [REPLAY_NAME_TOO_LONG - LF_ERR_COUNT] = "service name too long",
     [REPLAY_NAME_REFUSED - LF_ERR_COUNT] = "service name refused",
+    [REPLAY_TOO_MANY_SERVICES - LF_ERR_COUNT] =
+        "more services than --max-services",
 };
 
 const char *replay_reason_name(int reason)
@@ -46,6 +48,9 @@ void replay_options_init(struct replay_options *options)
     options->health_path = "/healthz";
     options->evaluate_every_s = 10;
     options->latency_store = OBS_STORE_HISTOGRAM;
+    /* Scanners probing /wp-login.php, /.env and the like would otherwise
+     * make every probe a service of its own. */
+    options->max_services = 1000;
 }
 
 bool replay_failed(const struct replay_options *options, unsigned status)
@@ -367,6 +372,8 @@ static obs_status_t service_of(struct replay *r, lf_span_t name,
         *service = e->service;
         return OBS_OK;
     }
+    if (r->services.count >= r->options->max_services)
+        return OBS_ENOSPC;
     memcpy(copy, name.ptr, name.len);
     copy[name.len] = '\0';
     status = obs_platform_register(r->platform, copy, service);
@@ -422,8 +429,10 @@ static int replay_line(struct replay *r, const char *path, uint64_t number,
         r->last_data_ns = record.time_ns;
 
     status = service_of(r, name, &service);
-    if (status == OBS_EINVAL) {
-        skip(r, REPLAY_NAME_REFUSED, path, number);
+    if (status == OBS_EINVAL || status == OBS_ENOSPC) {
+        skip(r, status == OBS_EINVAL ? REPLAY_NAME_REFUSED
+                                     : REPLAY_TOO_MANY_SERVICES,
+             path, number);
         return 0;
     }
     if (status == OBS_OK) {
@@ -555,22 +564,22 @@ static int check_format(const struct replay_options *o, const lf_format_t *f)
     if (!lf_format_has(f, LF_VAR_TIME_LOCAL) &&
         !lf_format_has(f, LF_VAR_TIME_ISO8601) &&
         !lf_format_has(f, LF_VAR_MSEC) && !lf_format_has(f, LF_VAR_TIME_ANY))
-        missing = "a time ($time_local, $time_iso8601 or $msec)";
+        missing = "time ($time_local, $time_iso8601 or $msec)";
     else if (!lf_format_has(f, LF_VAR_STATUS))
         missing = "$status";
     else if (!lf_format_has(f, LF_VAR_REQUEST_TIME) &&
              !lf_format_has(f, LF_VAR_UPSTREAM_RESPONSE_TIME))
-        missing = "a latency ($request_time or $upstream_response_time)";
+        missing = "latency ($request_time or $upstream_response_time)";
     else if (o->service_by == REPLAY_BY_PATH &&
              !lf_format_has(f, LF_VAR_REQUEST) &&
              !lf_format_has(f, LF_VAR_REQUEST_URI) &&
              !lf_format_has(f, LF_VAR_URI))
-        missing = "a path ($request, $request_uri or $uri)";
+        missing = "path ($request, $request_uri or $uri)";
     else if (o->service_by == REPLAY_BY_HOST &&
              !lf_format_has(f, LF_VAR_HOST) &&
              !lf_format_has(f, LF_VAR_HTTP_HOST) &&
              !lf_format_has(f, LF_VAR_SERVER_NAME))
-        missing = "a host ($host, $http_host or $server_name)";
+        missing = "host ($host, $http_host or $server_name)";
     else if (o->service_by == REPLAY_BY_UPSTREAM &&
              !lf_format_has(f, LF_VAR_UPSTREAM_ADDR))
         missing = "$upstream_addr";

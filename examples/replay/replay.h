@@ -26,6 +26,7 @@ enum replay_reason {
     REPLAY_NO_UPSTREAM,
     REPLAY_NAME_TOO_LONG,
     REPLAY_NAME_REFUSED,
+    REPLAY_TOO_MANY_SERVICES,
     REPLAY_REASON_COUNT
 };
 
@@ -39,6 +40,7 @@ struct replay_options {
     const char *events_path; /* alert timeline: NULL none, "-" stdout */
     double evaluate_every_s; /* log time between alert evaluations */
     obs_latency_store_t latency_store;
+    size_t max_services;     /* lines of further services are skipped */
 };
 
 /* Fill options with the defaults. */

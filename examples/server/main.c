@@ -484,7 +484,7 @@ int main(int argc, char **argv)
 
     server.fail_share = 0.2;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
         } else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
@@ -540,13 +540,17 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* A demo, not a hardened server: idle connections are closed after
+     * 10 s, and at most 512 are open at once. */
+    errno = 0;
     daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, &server,
                               MHD_OPTION_SOCK_ADDR, &address.any,
-                              MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                              MHD_OPTION_CONNECTION_TIMEOUT, 10u,
                               MHD_OPTION_CONNECTION_LIMIT, 512u,
                               MHD_OPTION_END);
     if (daemon == NULL) {
-        fprintf(stderr, "obs-server: cannot listen on %s\n", listen_at);
+        fprintf(stderr, "obs-server: cannot listen on %s%s%s\n", listen_at,
+                errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
         obs_platform_free(server.platform);
         return 1;
     }

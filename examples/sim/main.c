@@ -372,7 +372,7 @@ static int reference_run(const struct options *opt)
     if (check(obs_platform_evaluate(platform, NULL), "evaluating alerts") ||
         check(obs_platform_print_json(platform, 0, stdout), "writing report"))
         goto done;
-    rc = fflush(stdout) == 0 ? 0 : 1;
+    rc = 0;
 done:
     obs_platform_free(platform);
     return rc;
@@ -717,6 +717,17 @@ done:
     return rc;
 }
 
+/* Standard output is buffered: a full disk shows only when flushing. */
+static int finish(int rc)
+{
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "obs-sim: writing to standard output: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static struct options opt; /* room for 64 faults: off the stack */
@@ -726,11 +737,11 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &opt) != 0)
         return 2;
     if (!(opt.given & (GIVEN_DURATION | GIVEN_SCENARIO)))
-        return reference_run(&opt);
+        return finish(reference_run(&opt));
     rc = prepare(&opt, &timeline);
     if (rc != 0)
         return rc;
-    rc = play(&timeline);
+    rc = finish(play(&timeline));
     sim_scenario_free(&timeline.scenario);
     return rc;
 }
