@@ -286,9 +286,15 @@ check-asan:
 check-unit-static: $(TESTS)
 	@sh tests/run_unit.sh $(TESTS)
 
+# The examples and the benchmark must also be warning-free under clang.
+CLANG_CHECKED := $(SIM_SRC) examples/replay/main.c $(REPLAY_SRC) \
+	$(SERVER_SRC) tests/bench/bench.c
+
 check-clang:
 	$(MAKE) CC=clang BUILD=build/clang STATIC=build/clang/libobsplatform.a \
 		check-unit-static
+	clang $(BASE_CFLAGS) -Iexamples/sim -Iexamples/replay -fsyntax-only \
+		$(CLANG_CHECKED)
 
 check-tsan:
 	$(MAKE) BUILD=build/tsan STATIC=build/tsan/libobsplatform.a \
