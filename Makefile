@@ -190,7 +190,10 @@ FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_BIN := build/fuzz/bin
 FUZZ_SANITIZE := -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_TARGETS := fuzz_api fuzz_logline fuzz_logformat
+# Every target is listed here: the fuzz-binaries rule below expands this
+# list when make reads it, so later additions would not be built.
+FUZZ_TARGETS := fuzz_api fuzz_logline fuzz_logformat fuzz_fault_spec \
+	fuzz_scenario
 FUZZ_LINK = $(CC) $(BASE_CFLAGS) $(SANITIZE) -fsanitize=fuzzer -Itests/fuzz
 
 # The library and the targets are built by clang, instrumented for
@@ -214,7 +217,6 @@ $(FUZZ_BIN)/fuzz_logline $(FUZZ_BIN)/fuzz_logformat: $(FUZZ_BIN)/%: \
 		-ljansson -lm
 
 # obs-sim's parsers of fault specs and scenario files.
-FUZZ_TARGETS += fuzz_fault_spec fuzz_scenario
 $(FUZZ_BIN)/fuzz_fault_spec $(FUZZ_BIN)/fuzz_scenario: $(FUZZ_BIN)/%: \
 		tests/fuzz/%.c tests/fuzz/fuzz_common.h examples/sim/fault_spec.c \
 		examples/sim/scenario.c examples/sim/fault_spec.h \
