@@ -561,8 +561,8 @@ OBS_API void obs_thresholds_init(obs_thresholds_t *thresholds);
  * @return OBS_OK; OBS_EINVAL for a NULL argument, a non-finite entry
  *         value, an error rate outside [0, 1], an availability outside
  *         [0, 100], a negative latency or one above obs_latency_max(), a
- *         degraded limit above its critical one, or an exit value (when not NaN) on the wrong side
- *         of its entry value.
+ *         degraded limit above its critical one, or an exit value (when
+ *         not NaN) on the wrong side of its entry value.
  */
 OBS_API obs_status_t obs_platform_set_thresholds(
     obs_platform_t *platform, const obs_thresholds_t *thresholds);

@@ -327,7 +327,7 @@ static void assert_delivered(const struct fixture *f, uint64_t alerts)
                      f->delivered[i], (unsigned long long)alerts);
 }
 
-/* ---- creating and registering --------------------------------------------- */
+/* ---- creating and registering ---------------------------------------- */
 
 static obs_status_t op_platform_new(struct fixture *f)
 {
