@@ -324,14 +324,16 @@ static _Thread_local struct shard_cache last_shard
 /* The calling thread's shard if it exists, else NULL. */
 static inline struct obs_shard *existing_shard(struct obs_service *service)
 {
-    int plus_one = obs_thread_index_plus_one;
     struct obs_shard_dir *dir;
     struct obs_shard_block *block;
     struct obs_shard *shard;
     unsigned index;
+    int plus_one;
 
-    if (last_shard.service_id == service->id)
+    if (__builtin_expect(last_shard.service_id == service->id, 1))
         return last_shard.shard;
+    /* Only now the thread index: the cache hit needs no other TLS read. */
+    plus_one = obs_thread_index_plus_one;
     if (plus_one == 0)
         return NULL;
     index = (unsigned)plus_one - 1;
@@ -360,7 +362,7 @@ obs_status_t obs_record_request(obs_service_t *service, double latency_ms,
     if (service == NULL || !valid_latency(latency_ms))
         return OBS_EINVAL;
     shard = existing_shard(service); /* never set for the exact store */
-    if (shard == NULL)
+    if (__builtin_expect(shard == NULL, 0))
         return record_slow(service, latency_ms, success);
     slot = &shard->slots[0];
     if (service->window_slots != 0) {
@@ -372,7 +374,8 @@ obs_status_t obs_record_request(obs_service_t *service, double latency_ms,
             position >> OBS_SLOT_BITS)
             return record_slow(service, latency_ms, success);
     }
-    if (!obs_hist_record_fast(&slot->latency, latency_ms))
+    if (__builtin_expect(!obs_hist_record_fast(&slot->latency, latency_ms),
+                         0))
         return record_slow(service, latency_ms, success);
     if (!success)
         obs_counter_add(&slot->errors, 1);
