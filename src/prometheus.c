@@ -368,10 +368,9 @@ static obs_status_t write_slos(struct exposition *x, obs_platform_t *platform,
              slo = slo->next) {
             obs_slo_status_t st;
 
-            status = obs_slo_update(slo, now);
+            status = obs_slo_current(slo, now, &st);
             if (status != OBS_OK)
                 break;
-            obs_slo_fill_status(slo, now, &st);
             if (!any)
                 write_family(x, metric, "gauge", NULL,
                              "Share of the SLO's error budget left over its "

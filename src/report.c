@@ -121,10 +121,9 @@ static obs_status_t write_slos(obs_platform_t *platform, struct obs_json *json,
              slo = slo->next) {
             obs_slo_status_t st;
 
-            status = obs_slo_update(slo, now);
+            status = obs_slo_current(slo, now, &st);
             if (status != OBS_OK)
                 break;
-            obs_slo_fill_status(slo, now, &st);
             if (!any) {
                 obs_json_key(json, "slos");
                 obs_json_begin_array(json);

@@ -386,8 +386,8 @@ bool obs_slo_burning(const struct obs_slo *slo, size_t k, uint64_t now_ns,
            short_total >= (double)slo->config.min_events;
 }
 
-void obs_slo_fill_status(const struct obs_slo *slo, uint64_t now_ns,
-                         obs_slo_status_t *status)
+static void fill_status(const struct obs_slo *slo, uint64_t now_ns,
+                        obs_slo_status_t *status)
 {
     double good;
     double total;
@@ -410,6 +410,16 @@ void obs_slo_fill_status(const struct obs_slo *slo, uint64_t now_ns,
             status->alert == OBS_SEVERITY_RESOLVED)
             status->alert = slo->config.burn_alerts[k].severity;
     }
+}
+
+obs_status_t obs_slo_current(struct obs_slo *slo, uint64_t now_ns,
+                             obs_slo_status_t *status)
+{
+    obs_status_t result = obs_slo_update(slo, now_ns);
+
+    if (result == OBS_OK)
+        fill_status(slo, now_ns, status);
+    return result;
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -465,9 +475,7 @@ obs_status_t obs_slo_status(obs_slo_t *slo, obs_slo_status_t *status)
     core = slo->service->core;
     now = obs_timeline_tick(&core->timeline);
     pthread_mutex_lock(&core->settings_lock);
-    result = obs_slo_update(slo, now);
-    if (result == OBS_OK)
-        obs_slo_fill_status(slo, now, status);
+    result = obs_slo_current(slo, now, status);
     pthread_mutex_unlock(&core->settings_lock);
     return result;
 }

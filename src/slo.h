@@ -58,8 +58,10 @@ void obs_slo_free_all(struct obs_service *service);
 
 /* Bring an SLO up to `now_ns`; caller holds core->settings_lock. */
 obs_status_t obs_slo_update(struct obs_slo *slo, uint64_t now_ns);
-void obs_slo_fill_status(const struct obs_slo *slo, uint64_t now_ns,
-                         obs_slo_status_t *status);
+/* Bring an SLO up to `now_ns` and say where it stands; caller holds
+ * core->settings_lock. */
+obs_status_t obs_slo_current(struct obs_slo *slo, uint64_t now_ns,
+                             obs_slo_status_t *status);
 double obs_slo_burn(const struct obs_slo *slo, uint64_t now_ns,
                     uint64_t window_ns, double *total);
 /* Whether burn alert `k` holds at `now_ns` (both windows over the factor,
