@@ -169,8 +169,8 @@ bool obs_hist_record(struct obs_hist *hist, double latency_ms,
     return true;
 }
 
-static bool reserve_like(struct obs_hist *target, const struct obs_hist *source,
-                         struct obs_alloc *alloc, atomic_size_t *counter)
+bool obs_hist_reserve(struct obs_hist *target, const struct obs_hist *source,
+                      struct obs_alloc *alloc, atomic_size_t *counter)
 {
     size_t per_octave = chunks_per_octave(source->bits);
     unsigned shift = chunk_shift(source->bits);
@@ -201,7 +201,7 @@ bool obs_hist_add(struct obs_hist *target, const struct obs_hist *source,
     size_t len = chunk_len(source->bits);
 
     /* Allocate first, so that a failure leaves `target` unchanged. */
-    if (!reserve_like(target, source, alloc, counter))
+    if (!obs_hist_reserve(target, source, alloc, counter))
         return false;
     for (unsigned o = 0; o < OBS_HIST_OCTAVES; o++) {
         struct obs_hist_octave *from = atomic_load_explicit(
@@ -210,7 +210,7 @@ bool obs_hist_add(struct obs_hist *target, const struct obs_hist *source,
         struct obs_hist_octave *to;
 
         /* A writer of `source` may have added an octave or a chunk since
-         * reserve_like(): its samples are left out, as if `source` had
+         * obs_hist_reserve(): its samples are left out, as if `source` had
          * been read a moment earlier. */
         to = atomic_load_explicit(&target->octaves[o], memory_order_relaxed);
         if (from == NULL || to == NULL)
@@ -376,6 +376,26 @@ void obs_hist_totals(const struct obs_hist *const *sources, size_t n,
     totals->max = bits_double(max_bits);
     if (totals->count == 0)
         totals->min = totals->max = 0.0;
+}
+
+void obs_hist_totals_add(struct obs_hist_totals *totals,
+                         const struct obs_hist_totals *more)
+{
+    if (more->count == 0)
+        return;
+    if (totals->count == 0 || more->min < totals->min)
+        totals->min = more->min;
+    if (totals->count == 0 || more->max > totals->max)
+        totals->max = more->max;
+    totals->count += more->count;
+    totals->low += more->low;
+    totals->clamped += more->clamped;
+    totals->sum += more->sum;
+    for (unsigned o = 0; o < OBS_HIST_OCTAVES; o++) {
+        totals->octave[o] += more->octave[o];
+        for (unsigned c = 0; c < OBS_HIST_MAX_CHUNKS; c++)
+            totals->chunk[o][c] += more->chunk[o][c];
+    }
 }
 
 /* The value reported for a bucket: its middle, kept within the smallest

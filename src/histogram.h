@@ -51,12 +51,14 @@ struct obs_hist {
     unsigned sub_mask;    /* 2^bits - 1 */
     unsigned chunk_shift; /* log2 of counters per chunk */
     unsigned chunk_mask;  /* counters per chunk - 1 */
-    _Atomic(struct obs_hist_octave *) octaves[OBS_HIST_OCTAVES];
-    obs_counter_t low;      /* samples in [0, 2^LOW_EXP] */
-    obs_counter_t clamped;  /* samples above 2^HIGH_EXP */
+    /* Every record reads the fields above and writes the three below:
+     * together they fill one cache line. */
     obs_counter_t min_bits; /* bits of the smallest sample (ordered as */
     obs_counter_t max_bits; /* integers, since samples are >= +0) */
     _Atomic double sum;
+    obs_counter_t low;      /* samples in [0, 2^LOW_EXP] */
+    obs_counter_t clamped;  /* samples above 2^HIGH_EXP */
+    _Atomic(struct obs_hist_octave *) octaves[OBS_HIST_OCTAVES];
 };
 
 /* What a reader learns in one pass over one or more histograms. */
@@ -172,6 +174,11 @@ void obs_hist_destroy(struct obs_hist *hist, struct obs_alloc *alloc,
 bool obs_hist_record(struct obs_hist *hist, double latency_ms,
                      struct obs_alloc *alloc, atomic_size_t *counter);
 
+/* Allocate in `target` every chunk `source` has, so that adding it later
+ * cannot fail. Single writer of `target`. */
+bool obs_hist_reserve(struct obs_hist *target, const struct obs_hist *source,
+                      struct obs_alloc *alloc, atomic_size_t *counter);
+
 /* Add every sample of `source` (same bits) to `target`. Single writer of
  * `target`; returns false on allocation failure, with `target` unchanged. */
 bool obs_hist_add(struct obs_hist *target, const struct obs_hist *source,
@@ -186,6 +193,9 @@ size_t obs_hist_chunk_bytes(const struct obs_hist *hist);
 /* Readers: `sources` are `n` histograms of the same bits, read as one. */
 void obs_hist_totals(const struct obs_hist *const *sources, size_t n,
                      struct obs_hist_totals *totals);
+/* Add the totals of other sources to `totals`. */
+void obs_hist_totals_add(struct obs_hist_totals *totals,
+                         const struct obs_hist_totals *more);
 void obs_hist_percentiles(const struct obs_hist *const *sources, size_t n,
                           const struct obs_hist_totals *totals,
                           const double *percentiles, size_t count,

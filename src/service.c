@@ -51,10 +51,10 @@ static struct obs_shard *shard_new(struct obs_service *service)
                                           i == epoch % core->timeline.slots
                                       ? epoch
                                       : 0);
-        atomic_init(&slot->errors, 0);
         atomic_init(&slot->checks, 0);
         atomic_init(&slot->checks_passed, 0);
-        obs_hist_init(&slot->latency, core->bits);
+        obs_hist_init(&slot->succeeded, core->bits);
+        obs_hist_init(&slot->failed, core->bits);
     }
     return shard;
 }
@@ -65,9 +65,12 @@ static void shard_free(struct obs_service *service, struct obs_shard *shard)
 
     if (shard == NULL)
         return;
-    for (size_t i = 0; i < slot_count(core); i++)
-        obs_hist_destroy(&shard->slots[i].latency, &core->alloc,
+    for (size_t i = 0; i < slot_count(core); i++) {
+        obs_hist_destroy(&shard->slots[i].succeeded, &core->alloc,
                          &service->bytes);
+        obs_hist_destroy(&shard->slots[i].failed, &core->alloc,
+                         &service->bytes);
+    }
     obs_alloc_free(&core->alloc, shard, shard_bytes(core), &service->bytes);
 }
 
@@ -203,15 +206,22 @@ static bool rotate(struct obs_service *service, struct obs_shard *shard,
      * also sees the odd count and retries. */
     atomic_store_explicit(&shard->rotations, rotations + 1,
                           memory_order_relaxed);
-    ok = obs_hist_add(&archive->latency, &slot->latency, &core->alloc,
-                      &service->bytes);
+    /* Both folds or neither: room for both first, then the adds, which
+     * cannot fail any more. */
+    ok = obs_hist_reserve(&archive->succeeded, &slot->succeeded,
+                          &core->alloc, &service->bytes) &&
+         obs_hist_reserve(&archive->failed, &slot->failed, &core->alloc,
+                          &service->bytes);
     if (ok) {
-        obs_counter_add(&archive->errors, obs_counter_get(&slot->errors));
+        obs_hist_add(&archive->succeeded, &slot->succeeded, &core->alloc,
+                     &service->bytes);
+        obs_hist_add(&archive->failed, &slot->failed, &core->alloc,
+                     &service->bytes);
         obs_counter_add(&archive->checks, obs_counter_get(&slot->checks));
         obs_counter_add(&archive->checks_passed,
                         obs_counter_get(&slot->checks_passed));
-        obs_hist_clear(&slot->latency);
-        obs_counter_set(&slot->errors, 0);
+        obs_hist_clear(&slot->succeeded);
+        obs_hist_clear(&slot->failed);
         obs_counter_set(&slot->checks, 0);
         obs_counter_set(&slot->checks_passed, 0);
         obs_counter_set(&slot->epoch, epoch);
@@ -246,13 +256,9 @@ static obs_status_t record_in(struct obs_service *service,
     struct obs_slot *slot = current_slot(service, shard);
 
     if (slot == NULL ||
-        !obs_hist_record(&slot->latency, latency_ms, &service->core->alloc,
-                         &service->bytes))
+        !obs_hist_record(success ? &slot->succeeded : &slot->failed,
+                         latency_ms, &service->core->alloc, &service->bytes))
         return OBS_ENOMEM;
-    /* A release store: a reader that sees this error also sees its
-     * latency, so the error count never exceeds the request count. */
-    if (!success)
-        obs_counter_add(&slot->errors, 1);
     return OBS_OK;
 }
 
@@ -268,13 +274,11 @@ static obs_status_t record_locked(struct obs_service *service,
     if (service->shared == NULL)
         goto done;
     if (service->core->store == OBS_STORE_EXACT) {
-        struct obs_slot *slot = &service->shared->slots[0];
-
         if (!obs_exact_record(&service->exact, latency_ms,
                               &service->core->alloc, &service->bytes))
             goto done;
         if (!success)
-            obs_counter_add(&slot->errors, 1);
+            service->exact_errors++;
         status = OBS_OK;
     } else {
         status = record_in(service, service->shared, latency_ms, success);
@@ -374,11 +378,11 @@ obs_status_t obs_record_request(obs_service_t *service, double latency_ms,
             position >> OBS_SLOT_BITS)
             return record_slow(service, latency_ms, success);
     }
-    if (__builtin_expect(!obs_hist_record_fast(&slot->latency, latency_ms),
+    if (__builtin_expect(!obs_hist_record_fast(success ? &slot->succeeded
+                                                       : &slot->failed,
+                                               latency_ms),
                          0))
         return record_slow(service, latency_ms, success);
-    if (!success)
-        obs_counter_add(&slot->errors, 1);
     return OBS_OK;
 }
 
@@ -534,6 +538,10 @@ static bool read_shards(struct obs_service *service, struct shard_list *list,
 {
     struct obs_core *core = service->core;
     uint64_t epoch = obs_timeline_epoch(&core->timeline);
+    /* Failed requests' histograms are gathered in the second half of
+     * `sources`, then moved up behind the successful ones. */
+    size_t half = list->count * slot_count(core);
+    struct obs_hist_totals failed;
     struct obs_reading reading;
     size_t n = 0;
 
@@ -553,24 +561,24 @@ static bool read_shards(struct obs_service *service, struct shard_list *list,
                                                    memory_order_acquire),
                               epoch, view))
                 continue;
-            /* Counters before latencies: see record_in(). */
-            reading.errors += atomic_load_explicit(&slot->errors,
-                                                   memory_order_acquire);
             reading.checks += atomic_load_explicit(&slot->checks,
                                                    memory_order_acquire);
             reading.checks_passed += obs_counter_get(&slot->checks_passed);
-            sources[n++] = &slot->latency;
+            sources[half + n] = &slot->failed;
+            sources[n++] = &slot->succeeded;
         }
     }
+    memmove(&sources[n], &sources[half], n * sizeof *sources);
     obs_hist_totals(sources, n, &reading.totals);
+    obs_hist_totals(sources + n, n, &failed);
+    obs_hist_totals_add(&reading.totals, &failed);
     reading.requests = reading.totals.count;
-    if (reading.errors > reading.requests)
-        reading.errors = reading.requests;
+    reading.errors = failed.count;
     if (reading.checks_passed > reading.checks)
         reading.checks_passed = reading.checks;
     reading.bits = core->bits;
     reading.sources = sources;
-    reading.source_count = n;
+    reading.source_count = 2 * n;
     fn(&reading, context);
 
     /* Every load above was an acquire: if it saw a rotation's store, this
@@ -599,10 +607,10 @@ static obs_status_t read_histograms(struct obs_service *service,
     pthread_mutex_lock(&service->lock); /* keeps `shared` in place */
     if (!collect_shards(service, &list))
         goto done;
-    if (list.count * slot_count(core) <= STACK_SOURCES) {
+    if (2 * list.count * slot_count(core) <= STACK_SOURCES) {
         sources = stack_sources;
     } else {
-        source_bytes = list.count * slot_count(core) * sizeof *sources;
+        source_bytes = 2 * list.count * slot_count(core) * sizeof *sources;
         sources = obs_alloc_zeroed(&core->alloc, source_bytes, NULL);
         if (sources == NULL)
             goto done;
@@ -642,10 +650,10 @@ static obs_status_t read_exact(struct obs_service *service,
     reading.bits = service->core->bits;
     reading.exact = &service->exact;
     reading.requests = service->exact.count;
+    reading.errors = service->exact_errors;
     if (service->shared != NULL) {
         struct obs_slot *slot = &service->shared->slots[0];
 
-        reading.errors = obs_counter_get(&slot->errors);
         reading.checks = obs_counter_get(&slot->checks);
         reading.checks_passed = obs_counter_get(&slot->checks_passed);
     }

@@ -20,12 +20,16 @@
 #include "histogram.h"
 #include "thread_index.h"
 
+/* Successful and failed requests have a histogram each: the request,
+ * success and error counts are then sums of counters that only grow, read
+ * once, so none of them can ever go down between two readings and they
+ * always add up. */
 struct obs_slot {
     _Atomic uint64_t epoch; /* window slot number these figures belong to */
-    obs_counter_t errors;
     obs_counter_t checks;
     obs_counter_t checks_passed;
-    struct obs_hist latency; /* its count is the request count */
+    struct obs_hist succeeded;
+    struct obs_hist failed;
 };
 
 struct obs_shard {
@@ -53,7 +57,8 @@ struct obs_service {
     _Atomic(struct obs_shard_dir *) dir;
     pthread_mutex_t lock;         /* shard creation, shared shard, exact */
     struct obs_shard *shared;     /* for threads without an index */
-    struct obs_exact_store exact; /* OBS_STORE_EXACT only */
+    struct obs_exact_store exact; /* OBS_STORE_EXACT only, */
+    uint64_t exact_errors;        /* both under `lock` */
     /* Under core->settings_lock: */
     bool has_thresholds;
     obs_thresholds_t thresholds;
