@@ -119,32 +119,34 @@ static inline void obs_hist_note_sample(struct obs_hist *hist, uint64_t bits,
 }
 
 /* The hot path: add a latency in the tracked range whose chunk exists.
- * Returns false, having changed nothing, when obs_hist_record() must do
- * the work (out-of-range value, chunk to allocate). */
+ * Returns false, having changed nothing, for anything else: a value
+ * outside the range (NaN, infinities and negatives included, so the
+ * caller need not check first) or a chunk still to allocate. */
 static inline bool obs_hist_record_fast(struct obs_hist *hist,
                                         double latency_ms)
 {
     uint64_t bits;
     uint64_t below;
-    unsigned octave_index;
+    uint64_t octave_index;
     unsigned sub;
     struct obs_hist_octave *octave;
     obs_counter_t *chunk;
 
     __builtin_memcpy(&bits, &latency_ms, sizeof bits);
-    if (bits - (OBS_HIST_LOW_BITS + 1) >=
-        OBS_HIST_HIGH_BITS - OBS_HIST_LOW_BITS)
-        return false;
     below = bits - 1; /* an edge belongs to the bucket below it */
-    octave_index = (unsigned)(below >> OBS_HIST_MANTISSA_BITS) -
-                   (unsigned)(OBS_HIST_EXP_BIAS + OBS_HIST_LOW_EXP);
+    /* In range exactly when 2^LOW_EXP < latency_ms <= 2^HIGH_EXP. Zero,
+     * negatives (sign bit), infinities and NaN all land far outside. */
+    octave_index = (below >> OBS_HIST_MANTISSA_BITS) -
+                   (OBS_HIST_EXP_BIAS + OBS_HIST_LOW_EXP);
+    if (__builtin_expect(octave_index >= OBS_HIST_OCTAVES, 0))
+        return false;
     octave = atomic_load_explicit(&hist->octaves[octave_index],
                                   memory_order_acquire);
-    if (octave == NULL)
+    if (__builtin_expect(octave == NULL, 0))
         return false;
     /* The default precision gets constant shifts: shifts by a register
      * cost several micro-operations each on common x86 cores. */
-    if (hist->bits == OBS_HIST_DEFAULT_BITS) {
+    if (__builtin_expect(hist->bits == OBS_HIST_DEFAULT_BITS, 1)) {
         sub = (unsigned)(below >> (OBS_HIST_MANTISSA_BITS -
                                    OBS_HIST_DEFAULT_BITS)) &
               ((1u << OBS_HIST_DEFAULT_BITS) - 1);
@@ -158,7 +160,7 @@ static inline bool obs_hist_record_fast(struct obs_hist *hist,
             &octave->chunks[sub >> hist->chunk_shift], memory_order_acquire);
         sub &= hist->chunk_mask;
     }
-    if (chunk == NULL)
+    if (__builtin_expect(chunk == NULL, 0))
         return false;
     obs_counter_add(&chunk[sub], 1);
     obs_hist_note_sample(hist, bits, latency_ms);

@@ -296,8 +296,9 @@ static bool valid_latency(double latency_ms)
 }
 
 /* Everything but the common case: a thread without an index, the exact
- * store, a shard to create, a slot to rotate, a chunk to allocate. Kept
- * out of line so that the fast path needs no stack frame. */
+ * store, a shard to create, a slot to rotate, a chunk to allocate, a
+ * latency outside the tracked range. The caller has checked the latency.
+ * Kept out of line so that the fast path needs no stack frame. */
 static __attribute__((noinline)) obs_status_t
 record_slow(struct obs_service *service, double latency_ms, bool success)
 {
@@ -316,7 +317,8 @@ record_slow(struct obs_service *service, double latency_ms, bool success)
 
 /* The last service each thread recorded into, and its shard there. The
  * service's id, not its address, says whether the entry is still good:
- * a freed service's address may be given to a new one. */
+ * a freed service's address may be given to a new one. Ids start at 1 and
+ * only shards that exist are cached, so a hit needs no other test. */
 struct shard_cache {
     uint64_t service_id;
     struct obs_shard *shard;
@@ -325,8 +327,9 @@ struct shard_cache {
 static _Thread_local struct shard_cache last_shard
     __attribute__((tls_model("initial-exec")));
 
-/* The calling thread's shard if it exists, else NULL. */
-static inline struct obs_shard *existing_shard(struct obs_service *service)
+/* The calling thread's shard, looked up past the cache; NULL if it does
+ * not exist yet (it never does for the exact store). */
+static struct obs_shard *find_shard(struct obs_service *service)
 {
     struct obs_shard_dir *dir;
     struct obs_shard_block *block;
@@ -334,8 +337,6 @@ static inline struct obs_shard *existing_shard(struct obs_service *service)
     unsigned index;
     int plus_one;
 
-    if (__builtin_expect(last_shard.service_id == service->id, 1))
-        return last_shard.shard;
     /* Only now the thread index: the cache hit needs no other TLS read. */
     plus_one = obs_thread_index_plus_one;
     if (plus_one == 0)
@@ -357,17 +358,17 @@ static inline struct obs_shard *existing_shard(struct obs_service *service)
     return shard;
 }
 
-obs_status_t obs_record_request(obs_service_t *service, double latency_ms,
-                                bool success)
+/* The slot the calling thread records into right now, if the fast path
+ * can use it: the shard exists and, with a window, the slot is current. */
+static inline struct obs_slot *fast_slot(struct obs_service *service)
 {
     struct obs_shard *shard;
     struct obs_slot *slot;
 
-    if (service == NULL || !valid_latency(latency_ms))
-        return OBS_EINVAL;
-    shard = existing_shard(service); /* never set for the exact store */
-    if (__builtin_expect(shard == NULL, 0))
-        return record_slow(service, latency_ms, success);
+    if (__builtin_expect(last_shard.service_id == service->id, 1))
+        shard = last_shard.shard;
+    else if ((shard = find_shard(service)) == NULL)
+        return NULL;
     slot = &shard->slots[0];
     if (service->window_slots != 0) {
         const struct obs_timeline *timeline = &service->core->timeline;
@@ -376,14 +377,30 @@ obs_status_t obs_record_request(obs_service_t *service, double latency_ms,
         slot = &shard->slots[position & ((1u << OBS_SLOT_BITS) - 1)];
         if (atomic_load_explicit(&slot->epoch, memory_order_relaxed) !=
             position >> OBS_SLOT_BITS)
-            return record_slow(service, latency_ms, success);
+            return NULL;
     }
-    if (__builtin_expect(!obs_hist_record_fast(success ? &slot->succeeded
-                                                       : &slot->failed,
-                                               latency_ms),
-                         0))
-        return record_slow(service, latency_ms, success);
-    return OBS_OK;
+    return slot;
+}
+
+obs_status_t obs_record_request(obs_service_t *service, double latency_ms,
+                                bool success)
+{
+    struct obs_slot *slot;
+
+    if (__builtin_expect(service == NULL, 0))
+        return OBS_EINVAL;
+    /* The fast path takes only finite latencies inside the tracked range,
+     * so bad input always reaches the check below. */
+    slot = fast_slot(service);
+    if (__builtin_expect(slot != NULL, 1) &&
+        __builtin_expect(obs_hist_record_fast(success ? &slot->succeeded
+                                                      : &slot->failed,
+                                              latency_ms),
+                         1))
+        return OBS_OK;
+    if (!valid_latency(latency_ms))
+        return OBS_EINVAL;
+    return record_slow(service, latency_ms, success);
 }
 
 obs_status_t obs_record_request_at(obs_service_t *service, uint64_t time_ns,

@@ -10,7 +10,7 @@ static void test_health_bad_latency_changes_nothing(void **state)
     obs_platform_t *platform = new_platform(store_of(state));
     obs_service_t *service = add_service(platform, "api");
     obs_service_stats_t stats;
-    const double bad[] = {-5.0, NAN, INFINITY, -INFINITY, -1e-300};
+    const double bad[] = {-5.0, NAN, -NAN, INFINITY, -INFINITY, -1e-300};
 
     for (int i = 0; i < 99; i++)
         assert_ok(obs_record_request(service, 10.0, true));
