@@ -83,15 +83,13 @@ static obs_alert_t *new_event(struct obs_alerts *alerts,
     if (!reserve_history(alerts, alloc, list->count + 1))
         return NULL;
     if (list->count == list->capacity) {
-        size_t capacity = list->capacity ? list->capacity * 2 : 8;
-        obs_alert_t *grown = obs_alloc_array(alloc, list->items,
-                                             list->capacity, capacity,
-                                             sizeof *grown, NULL);
+        obs_alert_t *grown = obs_alloc_grow(alloc, list->items,
+                                            &list->capacity, 8,
+                                            sizeof *grown, NULL);
 
         if (grown == NULL)
             return NULL;
         list->items = grown;
-        list->capacity = capacity;
     }
     event = &list->items[list->count++];
     memset(event, 0, sizeof *event);
@@ -336,10 +334,8 @@ obs_status_t obs_alerts_subscribe(struct obs_alerts *alerts,
 
     pthread_mutex_lock(&alerts->subscribers_lock);
     if (alerts->subscriber_count == alerts->subscriber_capacity) {
-        size_t capacity =
-            alerts->subscriber_capacity ? alerts->subscriber_capacity * 2 : 4;
-        struct obs_subscriber *grown = obs_alloc_array(
-            alloc, alerts->subscribers, alerts->subscriber_capacity, capacity,
+        struct obs_subscriber *grown = obs_alloc_grow(
+            alloc, alerts->subscribers, &alerts->subscriber_capacity, 4,
             sizeof *grown, NULL);
 
         if (grown == NULL) {
@@ -347,7 +343,6 @@ obs_status_t obs_alerts_subscribe(struct obs_alerts *alerts,
             goto done;
         }
         alerts->subscribers = grown;
-        alerts->subscriber_capacity = capacity;
     }
     alerts->subscribers[alerts->subscriber_count].id =
         alerts->next_subscriber_id;

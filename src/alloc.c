@@ -83,6 +83,25 @@ void *obs_alloc_array(struct obs_alloc *alloc, void *old, size_t old_count,
     return ptr;
 }
 
+void *obs_alloc_grow(struct obs_alloc *alloc, void *items, size_t *capacity,
+                     size_t first, size_t elem_size, atomic_size_t *counter)
+{
+    size_t wanted;
+    void *grown;
+
+    if (*capacity == 0)
+        wanted = first;
+    else if (*capacity > SIZE_MAX / 2)
+        return NULL;
+    else
+        wanted = *capacity * 2;
+    grown = obs_alloc_array(alloc, items, *capacity, wanted, elem_size,
+                            counter);
+    if (grown != NULL)
+        *capacity = wanted;
+    return grown;
+}
+
 void obs_alloc_free(struct obs_alloc *alloc, void *ptr, size_t size,
                     atomic_size_t *counter)
 {

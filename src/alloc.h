@@ -27,6 +27,11 @@ void *obs_alloc_zeroed(struct obs_alloc *alloc, size_t size,
 void *obs_alloc_array(struct obs_alloc *alloc, void *old, size_t old_count,
                       size_t new_count, size_t elem_size,
                       atomic_size_t *counter);
+/* The array `items` of *capacity elements, grown to twice its capacity
+ * (or to `first` elements when it has none). Returns the new array and
+ * updates *capacity; on failure returns NULL with both left as they were. */
+void *obs_alloc_grow(struct obs_alloc *alloc, void *items, size_t *capacity,
+                     size_t first, size_t elem_size, atomic_size_t *counter);
 void obs_alloc_free(struct obs_alloc *alloc, void *ptr, size_t size,
                     atomic_size_t *counter);
 

@@ -11,15 +11,13 @@ bool obs_exact_record(struct obs_exact_store *store, double latency_ms,
                       struct obs_alloc *alloc, atomic_size_t *counter)
 {
     if (store->count == store->capacity) {
-        size_t capacity = store->capacity ? store->capacity * 2 : 64;
-        double *grown = obs_alloc_array(alloc, store->samples,
-                                        store->capacity, capacity,
-                                        sizeof *grown, counter);
+        double *grown = obs_alloc_grow(alloc, store->samples,
+                                       &store->capacity, 64, sizeof *grown,
+                                       counter);
 
         if (grown == NULL)
             return false;
         store->samples = grown;
-        store->capacity = capacity;
     }
     store->samples[store->count++] = latency_ms;
     store->sorted = false;

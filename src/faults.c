@@ -187,9 +187,8 @@ obs_status_t obs_service_add_fault(obs_service_t *service,
 
     pthread_mutex_lock(&state->lock);
     if (state->count == state->capacity) {
-        size_t capacity = state->capacity ? state->capacity * 2 : 4;
-        struct obs_fault_entry *grown = obs_alloc_array(
-            &service->core->alloc, state->entries, state->capacity, capacity,
+        struct obs_fault_entry *grown = obs_alloc_grow(
+            &service->core->alloc, state->entries, &state->capacity, 4,
             sizeof *grown, NULL);
 
         if (grown == NULL) {
@@ -197,7 +196,6 @@ obs_status_t obs_service_add_fault(obs_service_t *service,
             goto done;
         }
         state->entries = grown;
-        state->capacity = capacity;
     }
     entry = &state->entries[state->count++];
     entry->id = state->next_id++;

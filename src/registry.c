@@ -248,18 +248,14 @@ static bool grow_index(obs_platform_t *platform)
 static bool grow_services(obs_platform_t *platform)
 {
     struct obs_service **grown;
-    size_t capacity;
 
     if (platform->count < platform->capacity)
         return true;
-    capacity = platform->capacity ? platform->capacity * 2 : 8;
-    grown = obs_alloc_array(&platform->core.alloc, platform->services,
-                            platform->capacity, capacity, sizeof *grown,
-                            NULL);
+    grown = obs_alloc_grow(&platform->core.alloc, platform->services,
+                           &platform->capacity, 8, sizeof *grown, NULL);
     if (grown == NULL)
         return false;
     platform->services = grown;
-    platform->capacity = capacity;
     return true;
 }
 
